@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// Benchmarks that live with the code: each reports medians over repeated runs and ratios, never a pass/fail time.
+@main
+struct SwitchboardBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard-bench",
+        abstract: "Switchboard's benchmarks.",
+        subcommands: [BusBenchmark.self, AllBenchmarks.self]
+    )
+}
+
+struct AllBenchmarks: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every benchmark with its defaults.")
+
+    func run() async throws {
+        let bus = try BusBenchmark.parse([])
+        try await bus.run()
+    }
+}

@@ -1,0 +1,60 @@
+# Switchboard — the two commands a newcomer needs are `make run` and `make test`.
+SWIFT        ?= swift
+APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server python3-yaml
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
+RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
+SWIFT_SOURCES = Package.swift Shared Services Tools Tests Benchmarks
+
+.PHONY: help deps build release run up down status test unit-test lint format check-compose bench clean
+
+help:
+	@echo "make run    install what is missing, build (release), start Redis + all services, wait for /health; Ctrl-C stops"
+	@echo "make test   install what is missing, build once, lint, check compose.yaml, run every test"
+	@echo "make up / down / status    the same system in the background"
+	@echo "make bench  the benchmarks (see Benchmarks/README.md)"
+
+## deps: install the Debian packages the build and the tests need, when missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build --build-tests
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	$(RELEASE_BIN)/switchboard up
+
+up: release
+	$(RELEASE_BIN)/switchboard up --detach
+
+down:
+	@if [ -x "$(RELEASE_BIN)/switchboard" ]; then $(RELEASE_BIN)/switchboard down; else $(DEBUG_BIN)/switchboard down; fi
+
+status:
+	@if [ -x "$(RELEASE_BIN)/switchboard" ]; then $(RELEASE_BIN)/switchboard status; else $(DEBUG_BIN)/switchboard status; fi
+
+## test: one build of everything (executables included), then every test against those binaries.
+test: build lint check-compose
+	SWITCHBOARD_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test --skip-build
+
+lint:
+	$(SWIFT) format lint --strict --recursive --configuration .swift-format $(SWIFT_SOURCES)
+
+format:
+	$(SWIFT) format format --in-place --recursive --configuration .swift-format $(SWIFT_SOURCES)
+
+check-compose:
+	python3 .ci/check-compose.py compose.yaml
+
+bench: release
+	$(RELEASE_BIN)/switchboard-bench all
+
+clean:
+	rm -rf .build .run

@@ -1,0 +1,108 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Switchboard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ws-edge", targets: ["WSEdge"]),
+        .executable(name: "auth", targets: ["Auth"]),
+        .executable(name: "scheduler", targets: ["Scheduler"]),
+        .executable(name: "signer", targets: ["Signer"]),
+        .executable(name: "menu", targets: ["Menu"]),
+        .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
+        .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // C libraries from Debian packages, each wrapped by one Swift module below.
+        .systemLibrary(name: "CZMQ", path: "Shared/CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Shared/COpenSSL", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "SwitchboardProtocol", path: "Shared/Protocol", swiftSettings: strict),
+        .target(
+            name: "Bus",
+            dependencies: ["CZMQ", "SwitchboardProtocol", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/Bus",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Redis",
+            dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/Redis",
+            swiftSettings: strict
+        ),
+        .target(name: "OpenSSLCrypto", dependencies: ["COpenSSL"], path: "Shared/Crypto", swiftSettings: strict),
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "Bus", "Redis", "SwitchboardProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/ServiceKit",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "WSEdge",
+            dependencies: [
+                "ServiceKit", "Bus", "Redis", "SwitchboardProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Services/ws-edge",
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "Auth", dependencies: ["ServiceKit", "OpenSSLCrypto"], path: "Services/auth", swiftSettings: strict),
+        .executableTarget(name: "Scheduler", dependencies: ["ServiceKit"], path: "Services/scheduler", swiftSettings: strict),
+        .executableTarget(name: "Signer", dependencies: ["ServiceKit", "OpenSSLCrypto"], path: "Services/signer", swiftSettings: strict),
+        .executableTarget(name: "Menu", dependencies: ["ServiceKit", "OpenSSLCrypto"], path: "Services/menu", swiftSettings: strict),
+        .executableTarget(
+            name: "SwitchboardCLI",
+            dependencies: [
+                "ServiceKit", "Redis", "Bus", "SwitchboardProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/switchboard",
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "SwitchboardBench",
+            dependencies: [
+                "Bus", "SwitchboardProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks",
+            exclude: ["README.md"],
+            swiftSettings: strict
+        ),
+
+        .target(
+            name: "TestSupport",
+            dependencies: ["Redis", "ServiceKit", "Bus", "SwitchboardProtocol"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "BusTests", dependencies: ["Bus", "SwitchboardProtocol"], swiftSettings: strict),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CryptoTests", dependencies: ["OpenSSLCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit"],
+            swiftSettings: strict
+        ),
+    ]
+)
