@@ -14,14 +14,18 @@ let package = Package(
         .executable(name: "menu", targets: ["Menu"]),
         .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
         .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
+        .executable(name: "signer-sim", targets: ["SignerSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // C libraries from Debian packages, each wrapped by one Swift module below.
@@ -44,6 +48,12 @@ let package = Package(
         ),
         .target(name: "OpenSSLCrypto", dependencies: ["COpenSSL"], path: "Shared/Crypto", swiftSettings: strict),
         .target(
+            name: "AuthTokens",
+            dependencies: ["SwitchboardProtocol", "ServiceKit", .product(name: "JWTKit", package: "jwt-kit")],
+            path: "Shared/Tokens",
+            swiftSettings: strict
+        ),
+        .target(
             name: "ServiceKit",
             dependencies: [
                 "Bus", "Redis", "SwitchboardProtocol",
@@ -57,17 +67,39 @@ let package = Package(
         .executableTarget(
             name: "WSEdge",
             dependencies: [
-                "ServiceKit", "Bus", "Redis", "SwitchboardProtocol",
+                "ServiceKit", "Bus", "Redis", "SwitchboardProtocol", "AuthTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Services/ws-edge",
             swiftSettings: strict
         ),
-        .executableTarget(name: "Auth", dependencies: ["ServiceKit", "OpenSSLCrypto"], path: "Services/auth", swiftSettings: strict),
+        .executableTarget(name: "Auth", dependencies: ["ServiceKit", "OpenSSLCrypto", "AuthTokens"], path: "Services/auth", swiftSettings: strict),
         .executableTarget(name: "Scheduler", dependencies: ["ServiceKit"], path: "Services/scheduler", swiftSettings: strict),
-        .executableTarget(name: "Signer", dependencies: ["ServiceKit", "OpenSSLCrypto"], path: "Services/signer", swiftSettings: strict),
+        .executableTarget(
+            name: "Signer",
+            dependencies: [
+                "ServiceKit", "OpenSSLCrypto",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Services/signer",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "SignerSim",
+            dependencies: [
+                "OpenSSLCrypto", "ServiceKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/signer-sim",
+            swiftSettings: strict
+        ),
         .executableTarget(name: "Menu", dependencies: ["ServiceKit", "OpenSSLCrypto"], path: "Services/menu", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardCLI",

@@ -64,6 +64,11 @@ public final class ServiceHost: Sendable {
         )
     }
 
+    /// Answers the HTTP requests the edge forwards to this service (`http.request`).
+    public func serveHTTP(_ routes: HTTPRoutes) {
+        rpc.register(HTTPForward.self) { request, _ in await routes.respond(to: request) }
+    }
+
     /// Serves RPC and the given services until SIGTERM or SIGINT, then drains and closes sockets and Redis.
     public func run(services: [any Service] = []) async throws {
         logger.info("\(name) \(SwitchboardVersion.current) serving \(rpc.endpoint) (pid \(getpid()))")

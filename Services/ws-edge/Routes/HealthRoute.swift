@@ -92,7 +92,7 @@ struct HealthRoute: Sendable {
         }
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<EdgeRequestContext>) {
         router.get("health") { _, _ -> Response in
             let report = await report()
             return JSONResponse.make(report, status: report.failing.isEmpty ? .ok : .serviceUnavailable)

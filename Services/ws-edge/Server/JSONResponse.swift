@@ -11,19 +11,30 @@ enum JSONResponse {
         return encoder
     }()
 
-    static func make<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
-        let data = (try? encoder.encode(value)) ?? Data(#"{"code":"internal","message":"response did not encode"}"#.utf8)
+    static let plainEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func make<Value: Encodable>(
+        _ value: Value,
+        status: HTTPResponse.Status = .ok,
+        headers: HTTPFields = [:],
+        snakeCase: Bool = true
+    ) -> Response {
+        let data = (try? (snakeCase ? encoder : plainEncoder).encode(value)) ?? Data(#"{"code":"internal","message":"response did not encode"}"#.utf8)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// The error shape of DESIGN.md §4: `{"code","message"}`.
-    static func error(_ code: String, _ message: String, status: HTTPResponse.Status) -> Response {
+    static func error(_ code: String, _ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         struct Body: Encodable {
             let code: String
             let message: String
         }
-        return make(Body(code: code, message: message), status: status)
+        return make(Body(code: code, message: message), status: status, headers: headers)
     }
 }

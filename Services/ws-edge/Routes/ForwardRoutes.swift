@@ -1,0 +1,112 @@
+import Bus
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SwitchboardProtocol
+
+/// Forwards the HTTP API to the services that own it (DESIGN.md §4), as `http.request` over the bus.
+///
+/// The edge authenticates, bounds the body, and maps bus failures to 503/504; everything else is the service's answer.
+struct ForwardRoutes: Sendable {
+    let backends: Backends
+    let authenticator: Authenticator
+    let maxBodyBytes: Int
+    let timeout: Duration
+
+    /// Which service owns which path prefix, and how that service's errors look when the bus itself fails.
+    static let table: [(prefix: String, service: ServiceName, style: ErrorStyle)] = [
+        ("/api/auth", .auth, .standard),
+        ("/admin/blocked-ips", .auth, .standard),
+        ("/api/menu", .menu, .standard),
+        ("/api/permissions", .menu, .standard),
+        ("/getCode", .signer, .getCode),
+        ("/api/sign", .signer, .standard),
+        ("/api/data", .scheduler, .standard),
+        ("/api/alarms", .scheduler, .standard),
+        ("/api/v1/broadcast", .scheduler, .standard),
+    ]
+
+    enum ErrorStyle: Sendable {
+        /// `{"code":"service_unavailable","message":…}` (DESIGN.md §4)
+        case standard
+        /// `{"code":503,"msg":…,"data":false}`, the contract `/getCode` callers already parse.
+        case getCode
+    }
+
+    static let forwardedHeaders: [HTTPField.Name] = [.contentType, .ifNoneMatch, .userAgent, .accept]
+
+    func register(on router: Router<EdgeRequestContext>) {
+        for entry in Self.table {
+            for path in [entry.prefix, "\(entry.prefix)/**"] {
+                for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
+                    router.on(RouterPath(path), method: method) { request, context in
+                        await forward(request, context: context, to: entry.service, style: entry.style)
+                    }
+                }
+            }
+        }
+    }
+
+    func forward(_ request: Request, context: EdgeRequestContext, to service: ServiceName, style: ErrorStyle) async -> Response {
+        var principal: Principal?
+        switch await authenticator.authenticate(request, allowQueryToken: false) {
+        case .anonymous: break
+        case .authenticated(let verified): principal = verified.principal
+        case .rejected(let rejection):
+            return JSONResponse.error(rejection.code, rejection.message, status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
+        }
+        let body: String?
+        do {
+            var request = request
+            let buffer = try await request.collectBody(upTo: maxBodyBytes)
+            body = buffer.readableBytes == 0 ? nil : String(buffer: buffer)
+        } catch {
+            return failure(style, status: .contentTooLarge, code: "body_too_large", message: "the body exceeds \(maxBodyBytes) bytes")
+        }
+        var headers: [String: String] = [:]
+        for name in Self.forwardedHeaders {
+            if let value = request.headers[name] { headers[name.canonicalName] = value }
+        }
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+        let forwarded = ForwardedRequest(
+            method: request.method.rawValue,
+            path: request.uri.path,
+            query: query,
+            headers: headers,
+            body: body,
+            clientIP: authenticator.clientIP(request, context: context),
+            principal: principal
+        )
+        do {
+            let answer = try await backends.client(service).call(HTTPForward.self, forwarded, timeout: timeout)
+            var fields = HTTPFields()
+            for (name, value) in answer.headers {
+                if let field = HTTPField.Name(name) { fields[field] = value }
+            }
+            return Response(
+                status: HTTPResponse.Status(code: answer.status),
+                headers: fields,
+                body: .init(byteBuffer: ByteBuffer(string: answer.body))
+            )
+        } catch {
+            let status: HTTPResponse.Status = error.code == RPCError.serviceTimeoutCode ? .gatewayTimeout : .serviceUnavailable
+            return failure(style, status: status, code: error.code, message: error.message)
+        }
+    }
+
+    private func failure(_ style: ErrorStyle, status: HTTPResponse.Status, code: String, message: String) -> Response {
+        switch style {
+        case .standard:
+            return JSONResponse.error(code, message, status: status)
+        case .getCode:
+            struct Body: Encodable {
+                let code: Int
+                let msg: String
+                let data: Bool
+            }
+            return JSONResponse.make(Body(code: status.code, msg: message, data: false), status: status, snakeCase: false)
+        }
+    }
+}
