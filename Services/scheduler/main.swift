@@ -15,4 +15,7 @@ do {
     host.logger.critical("scheduler cannot bind its event sockets: \(error)")
     exit(1)
 }
-try await host.run(services: [SubscriptionWatcher(publisher: events, topics: topics, logger: host.logger)])
+try await host.run(services: [
+    SubscriptionWatcher(publisher: events, topics: topics, logger: host.logger),
+    IngestConsumer(puller: ingest, publisher: events, logger: host.logger),
+])

@@ -82,7 +82,12 @@ public final class Cluster: @unchecked Sendable {
 
     /// Starts (or restarts) one process; `name` is the executable, `as` names its instance (for a second edge).
     @discardableResult
-    public func start(_ executable: String, as name: String? = nil, environment overrides: [String: String] = [:]) throws -> ChildProcess {
+    public func start(
+        _ executable: String,
+        as name: String? = nil,
+        arguments: [String] = [],
+        environment overrides: [String: String] = [:]
+    ) throws -> ChildProcess {
         let name = name ?? executable
         let path = "\(binaries)/\(executable)"
         guard FileManager.default.isExecutableFile(atPath: path) else {
@@ -90,7 +95,7 @@ public final class Cluster: @unchecked Sendable {
         }
         var environment = self.environment
         for (key, value) in overrides { environment[key] = value }
-        let child = try ChildProcess(executable: path, environment: environment, outputPath: logPath(name))
+        let child = try ChildProcess(executable: path, arguments: arguments, environment: environment, outputPath: logPath(name))
         processes[name] = child
         return child
     }

@@ -27,6 +27,8 @@ struct Layout: Sendable {
     var redisURL: String { externalRedisURL ?? "redis://127.0.0.1:\(localRedisPort)" }
 
     var httpPort: Int { config.httpPort }
+    /// Where `switchboard up` runs signer-sim (the e-port client's usual port).
+    var signerSimPort: Int { config.int("SWITCHBOARD_SIGNER_SIM_PORT", default: 61232) }
     var healthURL: URL { URL(string: "http://127.0.0.1:\(httpPort)/health")! }
 
     func binary(_ name: String) -> String { "\(binaries)/\(name)" }

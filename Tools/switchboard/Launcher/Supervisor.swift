@@ -28,7 +28,13 @@ final class Supervisor: @unchecked Sendable {
         environment["SWITCHBOARD_RUN_DIR"] = layout.runDirectory
         environment["SWITCHBOARD_REDIS_URL"] = layout.redisURL
         if edges > 1 { environment["SWITCHBOARD_EDGE_REUSEPORT"] = "1" }
+        if startsSignerSim { environment["SWITCHBOARD_SIGNER_UPSTREAM"] = "ws://127.0.0.1:\(layout.signerSimPort)/" }
         return environment
+    }
+
+    /// The e-port signing client stand-in runs beside the services unless `SWITCHBOARD_SIGNER_UPSTREAM` names a real one.
+    var startsSignerSim: Bool {
+        layout.config.environment["SWITCHBOARD_SIGNER_UPSTREAM"] == nil && FileManager.default.isExecutableFile(atPath: layout.binary("signer-sim"))
     }
 
     func start() async throws {
@@ -37,6 +43,16 @@ final class Supervisor: @unchecked Sendable {
             try await startRedis()
         }
         let environment = childEnvironment
+        if startsSignerSim {
+            let sim = managed(
+                "signer-sim",
+                executable: layout.binary("signer-sim"),
+                arguments: ["--port", String(layout.signerSimPort), "--data-dir", "\(layout.runDirectory)/signer-sim"],
+                environment: environment
+            )
+            try sim.start()
+            services.append(sim)
+        }
         for name in Self.serviceOrder {
             let process = managed(name, executable: layout.binary(name), environment: environment)
             try process.start()
