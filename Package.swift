@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // C libraries from Debian packages, each wrapped by one Swift module below.
@@ -72,19 +73,30 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "Services/ws-edge",
             swiftSettings: strict
         ),
-        .executableTarget(name: "Auth", dependencies: ["ServiceKit", "OpenSSLCrypto", "AuthTokens"], path: "Services/auth", swiftSettings: strict),
+        .executableTarget(
+            name: "Auth",
+            dependencies: [
+                "ServiceKit", "OpenSSLCrypto", "AuthTokens", "Bus", "Redis", "SwitchboardProtocol", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/auth",
+            swiftSettings: strict
+        ),
         .executableTarget(name: "Scheduler", dependencies: ["ServiceKit"], path: "Services/scheduler", swiftSettings: strict),
         .executableTarget(
             name: "Signer",
             dependencies: [
-                "ServiceKit", "OpenSSLCrypto",
+                "ServiceKit", "OpenSSLCrypto", "SwitchboardProtocol",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/signer",
             swiftSettings: strict
@@ -96,6 +108,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tools/signer-sim",
             swiftSettings: strict
@@ -104,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardCLI",
             dependencies: [
-                "ServiceKit", "Redis", "Bus", "SwitchboardProtocol",
+                "ServiceKit", "Redis", "Bus", "SwitchboardProtocol", "OpenSSLCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/switchboard",
@@ -124,7 +137,12 @@ let package = Package(
 
         .target(
             name: "TestSupport",
-            dependencies: ["Redis", "ServiceKit", "Bus", "SwitchboardProtocol"],
+            dependencies: [
+                "Redis", "ServiceKit", "Bus", "SwitchboardProtocol",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
@@ -133,7 +151,7 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["OpenSSLCrypto"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit"],
+            dependencies: ["TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "OpenSSLCrypto", "AuthTokens"],
             swiftSettings: strict
         ),
     ]

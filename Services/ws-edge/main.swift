@@ -24,13 +24,32 @@ do {
 } catch {
     fail(error.description)
 }
+let edgeID = config.string("SWITCHBOARD_EDGE_ID", default: "edge-\(ProcessInfo.processInfo.hostName)-\(getpid())")
 let backends: Backends
+let registry: ConnectionRegistry
 do {
     backends = try Backends(config: config, logger: logger)
+    registry = try ConnectionRegistry(eventsEndpoint: config.eventsEndpoint, logger: logger)
 } catch {
     fail("cannot set up the bus: \(error)")
 }
 let authenticator = Authenticator(tokens: await TokenAuthority(secret: secret), trustProxy: config.bool("SWITCHBOARD_TRUST_PROXY", default: false))
+let metrics = MetricsHook()
+let hooks = HookChain(
+    [
+        PolicyHook(auth: backends.client(.auth), edgeID: edgeID),
+        RateLimitHook(auth: backends.client(.auth)),
+        ConnectionLogHook(logger: logger),
+        metrics,
+    ],
+    logger: logger
+)
+let messageRouter = MessageRouter([
+    PingHandler(),
+    HeartbeatHandler(),
+])
+let edgeContext = EdgeContext(edgeID: edgeID, backends: backends, registry: registry, logger: logger)
+let maxMessageBytes = config.int("SWITCHBOARD_WS_MAX_FRAME_BYTES", default: 64 * 1024)
 
 let router = Router(context: EdgeRequestContext.self)
 HealthRoute(backends: backends, startedAt: .now, timeout: .milliseconds(config.int("SWITCHBOARD_HEALTH_TIMEOUT_MS", default: 1000)))
@@ -41,22 +60,46 @@ ForwardRoutes(
     maxBodyBytes: config.int("SWITCHBOARD_MAX_BODY_BYTES", default: 1 << 20),
     timeout: .milliseconds(config.int("SWITCHBOARD_RPC_TIMEOUT_MS", default: 5000))
 ).register(on: router)
+WebSocketRoutes(
+    authenticator: authenticator,
+    hooks: hooks,
+    session: WebSocketSession(context: edgeContext, hooks: hooks, router: messageRouter, maxMessageBytes: maxMessageBytes),
+    queueFrames: config.int("SWITCHBOARD_WS_QUEUE_FRAMES", default: 1024),
+    queueBytes: config.int("SWITCHBOARD_WS_QUEUE_BYTES", default: 4 << 20)
+).register(on: router)
+HookAdminRoutes(hooks: hooks, authenticator: authenticator).register(on: router)
+StatusRoute(edgeID: edgeID, registry: registry, redis: backends.redis, handlerTypes: messageRouter.types).register(on: router)
 
 let app = Application(
     router: router,
     server: .http1WebSocketUpgrade(
         webSocketRouter: router,
-        configuration: .init(maxFrameSize: config.int("SWITCHBOARD_WS_MAX_FRAME_BYTES", default: 64 * 1024))
+        configuration: .init(
+            maxFrameSize: maxMessageBytes,
+            autoPing: .enabled(timePeriod: .seconds(config.int("SWITCHBOARD_WS_PING_SECONDS", default: 30)))
+        )
     ),
     configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "switchboard-edge"),
+    services: [
+        EdgeMaintenance(
+            edgeID: edgeID,
+            registry: registry,
+            backends: backends,
+            logger: logger,
+            syncInterval: .seconds(config.int("SWITCHBOARD_EDGE_SYNC_SECONDS", default: 10)),
+            heartbeatInterval: .seconds(config.int("SWITCHBOARD_HEARTBEAT_SECONDS", default: 30))
+        )
+    ],
     logger: logger
 )
 do {
-    logger.info("ws-edge \(SwitchboardVersion.current) listening on \(config.httpHost):\(config.httpPort) (pid \(getpid()))")
+    logger.info("ws-edge \(SwitchboardVersion.current) \(edgeID) listening on \(config.httpHost):\(config.httpPort)")
     try await app.runService()
 } catch {
+    registry.shutdown()
     backends.shutdown()
     let text = "\(error)"
     fail(text.contains("Address already in use") ? ListenCheck.busyMessage(port: config.httpPort) : text)
 }
+registry.shutdown()
 backends.shutdown()

@@ -1,0 +1,71 @@
+import Bus
+import Foundation
+import Logging
+import Redis
+import ServiceLifecycle
+import SwitchboardProtocol
+
+/// The edge's periodic duties: re-send its connection counts to auth (they expire if the edge dies), send the
+/// protocol's `heartbeat` frame to every client, and publish its status for `/websocket/status`.
+struct EdgeMaintenance: Service {
+    let edgeID: String
+    let registry: ConnectionRegistry
+    let backends: Backends
+    let logger: Logger
+    let syncInterval: Duration
+    let heartbeatInterval: Duration
+
+    static let statusKey = "edges:status"
+
+    func run() async throws {
+        var lastSync = ContinuousClock.now - syncInterval
+        var lastHeartbeat = ContinuousClock.now
+        var lastStatus = ContinuousClock.now - .seconds(5)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let now = ContinuousClock.now
+            if now - lastSync >= syncInterval {
+                lastSync = now
+                await syncCounts()
+            }
+            if now - lastHeartbeat >= heartbeatInterval {
+                lastHeartbeat = now
+                sendHeartbeat()
+            }
+            if now - lastStatus >= .seconds(5) {
+                lastStatus = now
+                await publishStatus()
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        _ = try? await backends.redis.send(["HDEL", Self.statusKey, edgeID])
+    }
+
+    private func syncCounts() async {
+        let ttl = Int((syncInterval.seconds * 3).rounded(.up))
+        do {
+            _ = try await backends.client(.auth).call(
+                PolicyEdgeSync.self,
+                .init(edgeID: edgeID, connectionsByIP: registry.countsByIP, ttlSeconds: ttl),
+                timeout: .seconds(2)
+            )
+        } catch {
+            logger.debug("connection count sync with auth failed: \(error)")
+        }
+    }
+
+    private struct Heartbeat: Encodable {
+        let serverTime: Int64
+        enum CodingKeys: String, CodingKey { case serverTime = "server_time" }
+    }
+
+    private func sendHeartbeat() {
+        let frame = ServerFrame.make("heartbeat", id: ServerFrame.uniqueID("hb"), data: Heartbeat(serverTime: ServerFrame.now))
+        for connection in registry.all { connection.send(frame) }
+    }
+
+    private func publishStatus() async {
+        let status = EdgeStatus.current(edgeID: edgeID, registry: registry)
+        guard let json = try? JSONEncoder().encode(status) else { return }
+        _ = try? await backends.redis.send(["HSET", Self.statusKey, edgeID, String(decoding: json, as: UTF8.self)])
+    }
+}

@@ -1,0 +1,118 @@
+import Bus
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// Who listens to which topic on this edge. Shared by the SUB socket's thread (fan-out) and the connection tasks.
+final class TopicMembers: Sendable {
+    private struct State {
+        var members: [String: [ObjectIdentifier: Connection]] = [:]
+    }
+
+    private let state = Mutex(State())
+    /// The SUB socket, set once at start. (Un)subscriptions are posted under the members lock, so they reach the socket
+    /// in the same order as the first-join/last-leave changes that caused them.
+    private let subscriber = Mutex<EventSubscriber?>(nil)
+
+    func attach(_ subscriber: EventSubscriber) {
+        self.subscriber.withLock { $0 = subscriber }
+    }
+
+    func add(_ connection: Connection, to topic: String) {
+        state.withLock { state in
+            if state.members[topic] == nil { subscriber.withLock { $0?.subscribe(topic) } }
+            state.members[topic, default: [:]][ObjectIdentifier(connection)] = connection
+        }
+    }
+
+    func remove(_ connection: Connection, from topic: String) {
+        state.withLock { state in
+            guard var members = state.members[topic] else { return }
+            members.removeValue(forKey: ObjectIdentifier(connection))
+            if members.isEmpty {
+                state.members.removeValue(forKey: topic)
+                subscriber.withLock { $0?.unsubscribe(topic) }
+            } else {
+                state.members[topic] = members
+            }
+        }
+    }
+
+    func members(of topic: String) -> [Connection] {
+        state.withLock { state in state.members[topic].map { Array($0.values) } ?? [] }
+    }
+
+    var topicCount: Int { state.withLock { $0.members.count } }
+
+    func topics(withPrefix prefix: String) -> [String: Int] {
+        state.withLock { state in
+            var result: [String: Int] = [:]
+            for (topic, members) in state.members where topic.hasPrefix(prefix) { result[topic] = members.count }
+            return result
+        }
+    }
+}
+
+/// Every connection on this edge and the topics they follow.
+///
+/// Events from the scheduler arrive on the SUB socket's thread; `deliver` writes the same bytes (one shared buffer) to every
+/// local member's queue without re-encoding and without waiting for anybody.
+final class ConnectionRegistry: Sendable {
+    let members: TopicMembers
+    private let subscriber: EventSubscriber
+    private let connections = Mutex<[String: Connection]>([:])
+    private let logger: Logger
+
+    init(eventsEndpoint: String, logger: Logger) throws(BusError) {
+        let members = TopicMembers()
+        self.members = members
+        self.logger = logger
+        subscriber = try EventSubscriber(endpoint: eventsEndpoint) { topic, payload in
+            let recipients = members.members(of: topic)
+            guard !recipients.isEmpty else { return }
+            let frame = ByteBuffer(bytes: payload)
+            for connection in recipients { connection.send(frame) }
+        }
+        members.attach(subscriber)
+    }
+
+    func add(_ connection: Connection) {
+        connections.withLock { $0[connection.id] = connection }
+        join(connection, "all")
+        if let principal = connection.principal { join(connection, "user/\(principal.user)") }
+        if case .permissions(let user) = connection.endpoint, user != connection.principal?.user { join(connection, "user/\(user)") }
+    }
+
+    /// Forgets a connection and leaves all its topics. Idempotent.
+    func remove(_ connection: Connection) {
+        let removed = connections.withLock { $0.removeValue(forKey: connection.id) != nil }
+        guard removed else { return }
+        for topic in connection.removeAllTopics() { members.remove(connection, from: topic) }
+    }
+
+    func join(_ connection: Connection, _ topic: String) {
+        guard connection.addTopic(topic) else { return }
+        members.add(connection, to: topic)
+    }
+
+    func leave(_ connection: Connection, _ topic: String) {
+        guard connection.removeTopic(topic) else { return }
+        members.remove(connection, from: topic)
+    }
+
+    var all: [Connection] { connections.withLock { Array($0.values) } }
+    var count: Int { connections.withLock { $0.count } }
+
+    var countsByIP: [String: Int] {
+        connections.withLock { connections in
+            var counts: [String: Int] = [:]
+            for connection in connections.values { counts[connection.ip, default: 0] += 1 }
+            return counts
+        }
+    }
+
+    func shutdown() {
+        subscriber.shutdown()
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import NIOCore
+import Synchronization
+
+/// Frames the edge itself writes: `{"type","id","timestamp","data"}` with `timestamp` in integer Unix seconds.
+enum ServerFrame {
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    private struct Frame<Payload: Encodable>: Encodable {
+        let type: String
+        let id: String
+        let timestamp: Int64
+        let data: Payload
+    }
+
+    static var now: Int64 { Int64(Date().timeIntervalSince1970) }
+
+    /// A unique id with a prefix, for frames that answer nothing in particular (`err_…`, `hb_…`).
+    static func uniqueID(_ prefix: String) -> String {
+        "\(prefix)_\(now)_\(counter.wrappingAdd(1, ordering: .relaxed).oldValue)"
+    }
+
+    static func make<Payload: Encodable>(_ type: String, id: String, data: Payload) -> ByteBuffer {
+        let frame = Frame(type: type, id: id, timestamp: now, data: data)
+        guard let bytes = try? encoder.encode(frame) else {
+            return ByteBuffer(string: #"{"type":"error","id":"err","timestamp":0,"data":{"code":"INTERNAL_ERROR","message":"encode"}}"#)
+        }
+        return ByteBuffer(bytes: bytes)
+    }
+
+    struct ErrorData: Encodable {
+        let code: String
+        let message: String
+        let details: [String: String]?
+        let requestID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case code, message, details
+            case requestID = "request_id"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(code, forKey: .code)
+            try container.encode(message, forKey: .message)
+            try container.encode(details, forKey: .details)
+            try container.encode(requestID, forKey: .requestID)
+        }
+    }
+
+    static func error(_ failure: ProtocolFailure) -> ByteBuffer {
+        make(
+            "error",
+            id: uniqueID("err"),
+            data: ErrorData(code: failure.code.rawValue, message: failure.message, details: failure.details, requestID: failure.requestID)
+        )
+    }
+}
