@@ -1,10 +1,12 @@
 import Bus
 import Foundation
+import Redis
 import ServiceKit
+import SwitchboardProtocol
 
-let topics = TopicRegistry()
+let groups = GroupTable()
 let host = ServiceHost.bootOrExit("scheduler", endpoint: { $0.endpoint(for: .scheduler) }) {
-    ["topics": String(topics.count)]
+    ["groups": String(groups.groupCount), "topics": String(groups.topicCount)]
 }
 let events: EventPublisher
 let ingest: IngestPuller
@@ -15,7 +17,27 @@ do {
     host.logger.critical("scheduler cannot bind its event sockets: \(error)")
     exit(1)
 }
+let redisConfiguration = try RedisConfiguration(url: host.config.redisURL)
+// Polling gets its own connection so a long pipeline never waits behind RPC work (and vice versa).
+let pollingRedis = RedisClient(configuration: redisConfiguration, logger: host.logger)
+let alarms = AlarmStore(redis: host.redis, publisher: events)
+let subscribe = SubscribeHandler(redis: host.redis)
+let control = ControlHandler(
+    redis: host.redis,
+    keyTemplate: host.config.string("SWITCHBOARD_CONTROL_KEY_TEMPLATE", default: "{source}:{channel}:{type}:TODO")
+)
+host.rpc.register(TelemetrySubscribe.self) { params, _ in try await subscribe.handle(params) }
+host.rpc.register(ControlCommand.self) { params, _ in try await control.handle(params) }
+host.serveHTTP(SchedulerRoutes.make(redis: host.redis, alarms: alarms, publisher: events))
+
 try await host.run(services: [
-    SubscriptionWatcher(publisher: events, topics: topics, logger: host.logger),
+    SubscriptionWatcher(publisher: events, groups: groups, logger: host.logger),
+    TelemetryEngine(groups: groups, redis: pollingRedis, publisher: events, logger: host.logger),
     IngestConsumer(puller: ingest, publisher: events, logger: host.logger),
+    AlarmFeed(
+        subscriber: RedisSubscriber(configuration: redisConfiguration, channels: ["alarm:events"], logger: host.logger),
+        store: alarms,
+        logger: host.logger
+    ),
 ])
+pollingRedis.shutdown()

@@ -47,6 +47,11 @@ let hooks = HookChain(
 let messageRouter = MessageRouter([
     PingHandler(),
     HeartbeatHandler(),
+    SubscribeHandler(),
+    UnsubscribeHandler(),
+    SubscribeAlarmsHandler(),
+    UnsubscribeAlarmsHandler(),
+    ControlHandler(),
 ])
 let edgeContext = EdgeContext(edgeID: edgeID, backends: backends, registry: registry, logger: logger)
 let maxMessageBytes = config.int("SWITCHBOARD_WS_MAX_FRAME_BYTES", default: 64 * 1024)

@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// them again from the edges' re-sent subscriptions).
 struct SubscriptionWatcher: Service {
     let publisher: EventPublisher
-    let topics: TopicRegistry
+    let groups: GroupTable
     let logger: Logger
 
     func run() async throws {
@@ -14,10 +14,10 @@ struct SubscriptionWatcher: Service {
             for await notice in publisher.notices.cancelOnGracefulShutdown() {
                 switch notice {
                 case .subscribed(let topic):
-                    topics.apply(subscribed: topic)
+                    groups.subscribed(topic)
                     logger.debug("first subscriber of \(topic)")
                 case .unsubscribed(let topic):
-                    topics.apply(unsubscribed: topic)
+                    groups.unsubscribed(topic)
                     logger.debug("last subscriber of \(topic) left")
                 }
             }
