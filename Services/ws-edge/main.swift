@@ -65,24 +65,25 @@ ForwardRoutes(
     maxBodyBytes: config.int("SWITCHBOARD_MAX_BODY_BYTES", default: 1 << 20),
     timeout: .milliseconds(config.int("SWITCHBOARD_RPC_TIMEOUT_MS", default: 5000))
 ).register(on: router)
-WebSocketRoutes(
+let webSockets = WebSocketRoutes(
     authenticator: authenticator,
     hooks: hooks,
     session: WebSocketSession(context: edgeContext, hooks: hooks, router: messageRouter, maxMessageBytes: maxMessageBytes),
     queueFrames: config.int("SWITCHBOARD_WS_QUEUE_FRAMES", default: 1024),
     queueBytes: config.int("SWITCHBOARD_WS_QUEUE_BYTES", default: 4 << 20)
-).register(on: router)
+)
+webSockets.register(on: router)
 HookAdminRoutes(hooks: hooks, authenticator: authenticator).register(on: router)
 StatusRoute(edgeID: edgeID, registry: registry, redis: backends.redis, handlerTypes: messageRouter.types).register(on: router)
 
 let app = Application(
     router: router,
-    server: .http1WebSocketUpgrade(
-        webSocketRouter: router,
-        configuration: .init(
+    server: .edge(
+        webSocket: .init(
             maxFrameSize: maxMessageBytes,
             autoPing: .enabled(timePeriod: .seconds(config.int("SWITCHBOARD_WS_PING_SECONDS", default: 30)))
-        )
+        ),
+        decide: { head, channel, logger in await webSockets.decide(head, channel: channel, logger: logger) }
     ),
     configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "switchboard-edge"),
     services: [

@@ -134,7 +134,7 @@ final class RPCClientDriver: PollLoopDriver, @unchecked Sendable {
         dealer.setOption(ZMQ_RECONNECT_IVL, 100)
         dealer.setOption(ZMQ_RECONNECT_IVL_MAX, 0)
         let monitorAddress = "inproc://monitor-\(service)-\(UUID().uuidString)"
-        guard zmq_socket_monitor(dealer.handle, monitorAddress, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) == 0 else {
+        guard zmq_socket_monitor(dealer.handle, monitorAddress, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) == 0 else {
             throw BusError.socket("zmq_socket_monitor: \(zmqErrorText())")
         }
         monitor = try ZMQSocket(kind: ZMQ_PAIR)
@@ -176,7 +176,8 @@ final class RPCClientDriver: PollLoopDriver, @unchecked Sendable {
             while let frames = monitor.receive() {
                 guard let event = frames.first, event.count >= 2 else { continue }
                 let code = Int32(UInt16(event[0]) | UInt16(event[1]) << 8)
-                if code == ZMQ_EVENT_CONNECTED {
+                // A connection counts once its ZMTP handshake is done: only then does ZMQ_IMMEDIATE let a send through.
+                if code == ZMQ_EVENT_HANDSHAKE_SUCCEEDED {
                     liveConnections += 1
                 } else if code == ZMQ_EVENT_DISCONNECTED {
                     liveConnections = max(0, liveConnections - 1)

@@ -85,10 +85,12 @@ struct TelemetryTests {
             _ = await socket.next(type: "subscribe_ack")
         }
         try await Task.sleep(for: .milliseconds(600))
-        let framesA = Set(a.drain().filter { $0.contains(#""type":"data_batch""#) })
-        let framesB = Set(b.drain().filter { $0.contains(#""type":"data_batch""#) })
+        // Values do not change here, so batches of one second are identical anyway; what matters is that the two
+        // members' frames are the same bytes.
+        let framesA = a.drain().filter { $0.contains(#""type":"data_batch""#) }
+        let framesB = b.drain().filter { $0.contains(#""type":"data_batch""#) }
         #expect(framesA.count >= 3)
-        #expect(!framesA.intersection(framesB).isEmpty, "no byte-identical batch between two members")
+        #expect(!Set(framesA).intersection(framesB).isEmpty, "no byte-identical batch between two members")
 
         a.send(#"{"type":"unsubscribe","id":"u1"}"#)
         let ack = try #require(await a.next(type: "unsubscribe_ack"))

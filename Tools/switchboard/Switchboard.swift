@@ -6,6 +6,6 @@ struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Run and operate a local Switchboard.",
-        subcommands: [Up.self, Down.self, Status.self, Probe.self, Seed.self, Bench.self]
+        subcommands: [Up.self, Down.self, Status.self, Probe.self, Seed.self, Bench.self, User.self]
     )
 }

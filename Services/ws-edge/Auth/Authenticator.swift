@@ -2,6 +2,7 @@ import AuthTokens
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import SwitchboardProtocol
 
 /// Finds and verifies the caller's access token (`Authorization: Bearer`, or `?token=` for WebSockets, where browsers
@@ -18,15 +19,19 @@ struct Authenticator: Sendable {
     }
 
     func authenticate(_ request: Request, allowQueryToken: Bool) async -> Outcome {
+        await authenticate(headers: request.headers, queryToken: allowQueryToken ? request.uri.queryParameters.get("token") : nil)
+    }
+
+    func authenticate(headers: HTTPFields, queryToken: String?) async -> Outcome {
         var token: String?
-        if let header = request.headers[.authorization] {
+        if let header = headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
                 return .rejected(.init(code: "invalid_token", message: "Authorization must be `Bearer <token>`"))
             }
             token = String(parts[1]).trimmingCharacters(in: .whitespaces)
-        } else if allowQueryToken, let value = request.uri.queryParameters.get("token") {
-            token = value
+        } else if let queryToken {
+            token = queryToken
         }
         guard let token else { return .anonymous }
         do {
@@ -37,10 +42,14 @@ struct Authenticator: Sendable {
     }
 
     func clientIP(_ request: Request, context: EdgeRequestContext) -> String {
-        if trustProxy, let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
+        clientIP(headers: request.headers, remoteAddress: context.remoteAddress)
+    }
+
+    func clientIP(headers: HTTPFields, remoteAddress: SocketAddress?) -> String {
+        if trustProxy, let forwarded = headers[.xForwardedFor]?.split(separator: ",").first {
             return forwarded.trimmingCharacters(in: .whitespaces)
         }
-        return context.remoteAddress?.ipAddress ?? "unknown"
+        return remoteAddress?.ipAddress ?? "unknown"
     }
 }
 

@@ -2,10 +2,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
+import Logging
+import NIOCore
 import SwitchboardProtocol
 import Synchronization
 
-/// `/ws` and `/ws/permissions/{user}`: authenticate and admit before the upgrade (401/403/429 as HTTP), then run a session.
+/// `/ws` and `/ws/permissions/{user}`: authenticate and admit before the upgrade — refusals are real HTTP answers
+/// (401 bad token, 403 forbidden, 429 limits with `Retry-After`) — then run a session on the upgraded connection.
 struct WebSocketRoutes: Sendable {
     let authenticator: Authenticator
     let hooks: HookChain
@@ -22,69 +25,89 @@ struct WebSocketRoutes: Sendable {
         self.queueBytes = queueBytes
     }
 
+    /// A plain GET on a WebSocket path is told to upgrade.
     func register(on router: Router<EdgeRequestContext>) {
-        router.ws("ws") { request, context in
-            try await admit(request, context: context, endpoint: .main)
-        } onUpgrade: { inbound, outbound, wsContext in
-            await serve(wsContext.requestContext, inbound: inbound, outbound: outbound)
-        }
-        router.ws("ws/permissions/{user}") { request, context in
-            let user = context.parameters.get("user") ?? ""
-            return try await admit(request, context: context, endpoint: .permissions(user: user))
-        } onUpgrade: { inbound, outbound, wsContext in
-            await serve(wsContext.requestContext, inbound: inbound, outbound: outbound)
+        for path in ["ws", "ws/permissions/{user}"] {
+            router.get(RouterPath(path)) { _, _ -> Response in
+                JSONResponse.error("upgrade_required", "this endpoint speaks WebSocket only", status: .upgradeRequired)
+            }
         }
     }
 
-    private func admit(_ request: Request, context: EdgeRequestContext, endpoint: Connection.Endpoint) async throws -> RouterShouldUpgrade {
-        guard request.headers[.upgrade]?.lowercased() == "websocket" else {
-            throw EdgeHTTPError(status: .upgradeRequired, code: "upgrade_required", message: "this endpoint speaks WebSocket only")
+    /// The upgrade check the edge channel calls for every upgrade request.
+    func decide(_ head: HTTPRequest, channel: any Channel, logger: Logger) async -> EdgeChannel.Decision {
+        let target = head.path ?? "/"
+        let components = URLComponents(string: target)
+        let path = components?.path ?? target
+        let queryToken = components?.queryItems?.first { $0.name == "token" }?.value
+        let endpoint: Connection.Endpoint
+        if path == "/ws" || path == "/ws/" {
+            endpoint = .main
+        } else if path.hasPrefix("/ws/permissions/"), path.split(separator: "/").count == 3 {
+            let user = String(path.split(separator: "/")[2]).removingPercentEncoding ?? ""
+            endpoint = .permissions(user: user)
+        } else {
+            return Self.refuse(.notFound, "not_found", "no WebSocket endpoint at \(path)")
         }
-        var principal: Principal?
-        switch await authenticator.authenticate(request, allowQueryToken: true) {
-        case .anonymous: break
+
+        let principal: Principal?
+        switch await authenticator.authenticate(headers: head.headerFields, queryToken: queryToken) {
+        case .anonymous: principal = nil
         case .authenticated(let verified): principal = verified.principal
         case .rejected(let rejection):
-            throw EdgeHTTPError(status: .unauthorized, code: rejection.code, message: rejection.message, headers: [.wwwAuthenticate: "Bearer"])
+            return Self.refuse(.unauthorized, rejection.code, rejection.message, headers: [.wwwAuthenticate: "Bearer"])
         }
         if case .permissions(let user) = endpoint {
-            guard Self.validUser(user) else {
-                throw EdgeHTTPError(status: .badRequest, code: "invalid_user", message: "the user in the path is not a valid user name")
-            }
+            guard Self.validUser(user) else { return Self.refuse(.badRequest, "invalid_user", "the user in the path is not a valid user name") }
             if let principal {
                 guard principal.user == user || principal.roles.contains("admin") else {
-                    throw EdgeHTTPError(
-                        status: .forbidden, code: "forbidden", message: "a connection for \(user) needs \(user)'s token or an admin's")
+                    return Self.refuse(.forbidden, "forbidden", "a connection for \(user) needs \(user)'s token or an admin's")
                 }
             } else if user != "anonymous" {
-                throw EdgeHTTPError(status: .unauthorized, code: "unauthorized", message: "only /ws/permissions/anonymous is open without a token")
+                return Self.refuse(.unauthorized, "unauthorized", "only /ws/permissions/anonymous is open without a token")
             }
         }
-        let ip = authenticator.clientIP(request, context: context)
+        let ip = authenticator.clientIP(headers: head.headerFields, remoteAddress: channel.remoteAddress)
         switch await hooks.beforeConnect(ConnectionAttempt(endpoint: endpoint, principal: principal, ip: ip)) {
         case .proceed:
-            context.admission.set(.init(endpoint: endpoint, principal: principal, ip: ip))
-            return .upgrade([:])
+            return .upgrade { inbound, outbound, _ in
+                await serve(endpoint: endpoint, principal: principal, ip: ip, inbound: inbound, outbound: outbound)
+            }
         case .reject(let status, let code, let message, let retryAfter):
             var headers: HTTPFields = [:]
             if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-            throw EdgeHTTPError(status: HTTPResponse.Status(code: status), code: code, message: message, headers: headers)
+            return Self.refuse(HTTPResponse.Status(code: status), code, message, headers: headers)
         }
     }
 
-    private func serve(_ context: EdgeRequestContext, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        guard let admitted = context.admission.admitted else { return }
-        let number = sequence.next()
+    private func serve(
+        endpoint: Connection.Endpoint,
+        principal: Principal?,
+        ip: String,
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter
+    ) async {
         let registry = session.context.registry
         let connection = Connection(
-            id: "\(session.context.edgeID)-\(number)",
-            endpoint: admitted.endpoint,
-            principal: admitted.principal,
-            ip: admitted.ip,
+            id: "\(session.context.edgeID)-\(sequence.next())",
+            endpoint: endpoint,
+            principal: principal,
+            ip: ip,
             queue: OutboundQueue(maxFrames: queueFrames, maxBytes: queueBytes),
             onClose: { registry.remove($0) }
         )
         await session.run(connection, inbound: inbound, outbound: outbound)
+    }
+
+    static func refuse(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) -> EdgeChannel.Decision {
+        struct Body: Encodable {
+            let code: String
+            let message: String
+        }
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        let body = (try? JSONEncoder().encode(Body(code: code, message: message))) ?? Data()
+        return .refuse(status: status, headers: fields, body: ByteBuffer(bytes: body))
     }
 
     static func validUser(_ user: String) -> Bool {

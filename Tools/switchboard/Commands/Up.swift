@@ -85,5 +85,14 @@ struct Up: AsyncParsableCommand {
               Logs              \(layout.logs)/
             """
         )
+        let passwordFile = AdminPassword.path(in: layout.runDirectory)
+        if FileManager.default.fileExists(atPath: passwordFile) {
+            print(
+                """
+                  Admin login       curl -s -X POST http://127.0.0.1:\(port)/api/auth/login -H 'Content-Type: application/json' \\
+                                      -d "{\\"username\\":\\"\(AdminPassword.user)\\",\\"password\\":\\"$(cat '\(passwordFile)')\\"}"
+                """
+            )
+        }
     }
 }

@@ -54,7 +54,7 @@ final class Supervisor: @unchecked Sendable {
             services.append(sim)
         }
         for name in Self.serviceOrder {
-            let process = managed(name, executable: layout.binary(name), environment: environment)
+            let process = managed(name, executable: layout.binary(name), environment: name == "auth" ? try authEnvironment(environment) : environment)
             try process.start()
             services.append(process)
         }
@@ -64,6 +64,15 @@ final class Supervisor: @unchecked Sendable {
             try process.start()
             edgeProcesses.append(process)
         }
+    }
+
+    /// Auth creates the first admin from these unless the operator set `SWITCHBOARD_ADMIN_PASSWORD` themselves.
+    private func authEnvironment(_ base: [String: String]) throws -> [String: String] {
+        guard base["SWITCHBOARD_ADMIN_PASSWORD"] == nil else { return base }
+        var environment = base
+        environment["SWITCHBOARD_ADMIN_USER"] = AdminPassword.user
+        environment["SWITCHBOARD_ADMIN_PASSWORD"] = try AdminPassword.ensure(in: layout.runDirectory)
+        return environment
     }
 
     private func managed(_ name: String, executable: String, arguments: [String] = [], environment: [String: String]) -> ManagedProcess {

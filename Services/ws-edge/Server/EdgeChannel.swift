@@ -1,0 +1,195 @@
+// The upgrade plumbing follows Hummingbird's HTTP1WebSocketUpgradeChannel (Apache-2.0, the Hummingbird authors);
+// what differs is what a refused upgrade answers.
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+import Synchronization
+@_spi(WSInternal) import WSCore
+
+/// The edge's child channel: HTTP/1.1 with a WebSocket upgrade whose refusal is a real HTTP answer.
+///
+/// Hummingbird answers every refused upgrade with an empty 400, but a client must be able to tell a bad token (401), a
+/// forbidden user (403) and a limit (429 with `Retry-After`) apart before any WebSocket exists. So the upgrade decision
+/// returns either a handler or a full response, and this channel writes that response when the upgrade does not happen.
+struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
+    typealias WebSocketRunner = @Sendable (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, Logger) async -> Void
+
+    /// What the upgrade check decided.
+    enum Decision: Sendable {
+        case upgrade(WebSocketDataHandler<EdgeWebSocketContext>)
+        case refuse(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer)
+    }
+
+    enum UpgradeResult: Sendable {
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, WebSocketRunner, Logger)
+        case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPResponse, ByteBuffer)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let upgradeResult: EventLoopFuture<UpgradeResult>
+        let channel: any Channel
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let webSocket: WebSocketServerConfiguration
+    let decide: @Sendable (HTTPRequest, any Channel, Logger) async -> Decision
+
+    init(
+        responder: @escaping HTTPChannelHandler.Responder,
+        webSocket: WebSocketServerConfiguration,
+        decide: @escaping @Sendable (HTTPRequest, any Channel, Logger) async -> Decision
+    ) {
+        self.responder = Self.redirectingLateUpgrades(responder)
+        self.webSocket = webSocket
+        self.decide = decide
+    }
+
+    /// What one connection's upgrade check decided, handed from the check to the pipeline callbacks.
+    private final class UpgradeState: Sendable {
+        let runner = Mutex<WebSocketRunner?>(nil)
+        let refusal = Mutex<(HTTPResponse, ByteBuffer)?>(nil)
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let state = UpgradeState()
+            let configuration = webSocket
+            let decide = self.decide
+            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+                maxFrameSize: configuration.maxFrameSize,
+                shouldUpgrade: { channel, head in
+                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                    promise.completeWithTask {
+                        let request = try HTTPRequest(head, secure: false, splitCookie: false)
+                        switch await decide(request, channel, logger) {
+                        case .upgrade(let handler):
+                            state.runner.withLock { $0 = Self.runner(handler, configuration: configuration) }
+                            return HTTPHeaders()
+                        case .refuse(let status, var headers, let body):
+                            headers[.contentLength] = String(body.readableBytes)
+                            headers[.connection] = "close"
+                            let response = HTTPResponse(status: status, headerFields: headers)
+                            state.refusal.withLock { $0 = (response, body) }
+                            return nil
+                        }
+                    }
+                    return promise.futureResult
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true)
+                        )
+                        let noop: WebSocketRunner = { _, _ in }
+                        let runner = state.runner.withLock { $0 } ?? noop
+                        return UpgradeResult.websocket(asyncChannel, runner, logger)
+                    }
+                }
+            )
+            let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true)
+                        )
+                        if let (response, body) = state.refusal.withLock({ $0 }) {
+                            return UpgradeResult.refused(asyncChannel, response, body)
+                        }
+                        return UpgradeResult.notUpgraded(asyncChannel)
+                    }
+                }
+            )
+            var pipeline = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(upgradeConfiguration: upgradeConfiguration)
+            pipeline.enablePipelining = false
+            pipeline.enableErrorHandling = false
+            pipeline.enableResponseHeaderValidation = false
+            let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+            return Value(upgradeResult: negotiation, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgradeResult.get() {
+            case .notUpgraded(let http1):
+                await handleHTTP(asyncChannel: http1, logger: logger)
+            case .refused(let http1, let response, let body):
+                try await http1.executeThenClose { _, outbound in
+                    try await outbound.write(contentsOf: [.head(response), .body(body), .end(nil)])
+                }
+            case .websocket(let asyncChannel, let runner, let logger):
+                await runner(asyncChannel, logger)
+            }
+        } catch {
+            logger.debug("connection ended during the upgrade: \(error)")
+        }
+    }
+
+    private static func runner(_ handler: @escaping WebSocketDataHandler<EdgeWebSocketContext>, configuration: WebSocketServerConfiguration)
+        -> WebSocketRunner
+    {
+        { asyncChannel, logger in
+            do {
+                _ = try await WebSocketHandler.handle(
+                    type: .server,
+                    configuration: .init(
+                        extensions: [],
+                        autoPing: configuration.autoPing,
+                        closeTimeout: configuration.closeTimeout,
+                        validateUTF8: configuration.validateUTF8,
+                        maxFrameSize: configuration.maxFrameSize
+                    ),
+                    asyncChannel: asyncChannel,
+                    context: EdgeWebSocketContext(logger: logger),
+                    handler: handler
+                )
+            } catch {
+                logger.debug("WebSocket handler error: \(error)")
+            }
+        }
+    }
+
+    /// NIO only upgrades on a connection's first request; a later one asking to upgrade is sent back to reconnect.
+    private static func redirectingLateUpgrades(_ responder: @escaping HTTPChannelHandler.Responder) -> HTTPChannelHandler.Responder {
+        struct RedirectClose: Error {}
+        return { request, writer, channel in
+            if request.headers[.upgrade]?.lowercased() == "websocket" {
+                var location = request.uri.path
+                if let query = request.uri.query { location += "?\(query)" }
+                try await writer.writeResponse(
+                    HTTPResponse(status: .temporaryRedirect, headerFields: [.connection: "close", .location: location])
+                )
+                throw RedirectClose()
+            }
+            try await responder(request, writer, channel)
+        }
+    }
+}
+
+/// The context a WebSocket handler gets on the edge.
+struct EdgeWebSocketContext: WebSocketContext {
+    let logger: Logger
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 with the edge's WebSocket upgrade.
+    static func edge(
+        webSocket: WebSocketServerConfiguration,
+        decide: @escaping @Sendable (HTTPRequest, any Channel, Logger) async -> EdgeChannel.Decision
+    ) -> HTTPServerBuilder {
+        .init { responder in EdgeChannel(responder: responder, webSocket: webSocket, decide: decide) }
+    }
+}
