@@ -163,4 +163,81 @@ struct EdgeWebSocketTests {
         }
         #expect(total == 0)
     }
+
+    @Test func theEleventhConnectionFromOneIPIsRefusedUntilOneCloses() async throws {
+        let cluster = try await Cluster.start(environment: ["SWITCHBOARD_MAX_CONNECTIONS_PER_IP": "10"])
+        defer { cluster.shutdown() }
+        var open: [TestWebSocket] = []
+        for _ in 0..<10 {
+            let socket = try await TestWebSocket.connect(port: cluster.httpPort)
+            #expect(await socket.next(type: "connection_established") != nil)
+            open.append(socket)
+        }
+        let refused = try RawHTTPConnection(port: cluster.httpPort).upgrade(path: "/ws")
+        #expect(refused.status == 429, "\(refused.head)")
+        #expect(refused.head.lowercased().contains("retry-after"))
+        for socket in open {
+            socket.send(#"{"type":"ping","id":"p"}"#)
+            #expect(await socket.next(type: "pong") != nil, "an admitted connection was disturbed")
+        }
+        await open.removeFirst().close()
+        var admitted = false
+        let end = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < end && !admitted {
+            admitted = (try? RawHTTPConnection(port: cluster.httpPort).upgrade(path: "/ws").status) == 101
+            if !admitted { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(admitted, "a slot did not free up after a close")
+        for socket in open { await socket.close() }
+    }
+
+    @Test func blockedIPsAreRefusedBeforeTheUpgrade() async throws {
+        let cluster = try await Cluster.start()
+        defer { cluster.shutdown() }
+        let admin = try await TestTokens.access("root", roles: ["admin"])
+        let block = try await cluster.http(
+            "POST", "/admin/blocked-ips", body: Data(#"{"ip":"127.0.0.1","reason":"test flood"}"#.utf8),
+            headers: ["Authorization": "Bearer \(admin)", "Content-Type": "application/json"])
+        #expect(block.status == 201, "\(block.status) \(block.text)")
+        let refused = try RawHTTPConnection(port: cluster.httpPort).upgrade(path: "/ws")
+        #expect(refused.status == 403, "\(refused.head)")
+        let unblock = try await cluster.http("DELETE", "/admin/blocked-ips/127.0.0.1", headers: ["Authorization": "Bearer \(admin)"])
+        #expect(unblock.status == 204)
+        #expect(try RawHTTPConnection(port: cluster.httpPort).upgrade(path: "/ws").status == 101)
+    }
+
+    @Test func messageRateLimitTriggersRecoversAndStopsWhenItsHookIsDisabled() async throws {
+        let cluster = try await Cluster.start(environment: ["SWITCHBOARD_MESSAGE_RATE": "2", "SWITCHBOARD_MESSAGE_BURST": "3"])
+        defer { cluster.shutdown() }
+        let token = try await TestTokens.access("rita")
+        let socket = try await TestWebSocket.connect(port: cluster.httpPort, token: token)
+        defer { Task { await socket.close() } }
+        _ = await socket.next(type: "connection_established")
+
+        func burst(_ count: Int) async -> (pongs: Int, limited: Int) {
+            for index in 0..<count { socket.send(#"{"type":"ping","id":"p\#(index)"}"#) }
+            var pongs = 0
+            var limited = 0
+            while pongs + limited < count, let frame = await socket.next(timeout: .seconds(3)) {
+                let object = TestTokens.json(frame)
+                if object["type"] as? String == "pong" { pongs += 1 }
+                if (object["data"] as? [String: Any])?["code"] as? String == "RATE_LIMITED" { limited += 1 }
+            }
+            return (pongs, limited)
+        }
+        let first = await burst(8)
+        #expect(first.pongs >= 3 && first.pongs <= 5, "burst 3 at 2/s: \(first)")
+        #expect(first.limited >= 3, "\(first)")
+
+        try await Task.sleep(for: .seconds(2))
+        let recovered = await burst(2)
+        #expect(recovered.pongs == 2, "the bucket did not refill: \(recovered)")
+
+        let admin = try await TestTokens.access("root", roles: ["admin"])
+        let off = try await cluster.http(
+            "POST", "/admin/hooks", body: Data(#"{"name":"rate-limit","enabled":false}"#.utf8), headers: ["Authorization": "Bearer \(admin)"])
+        #expect(off.status == 200)
+        let unlimited = await burst(12)
+        #expect(unlimited.pongs == 12 && unlimited.limited == 0, "the disabled hook still ran: \(unlimited)")
+    }
 }
