@@ -133,8 +133,9 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: [
-                "Bus", "SwitchboardProtocol", "OpenSSLCrypto", "ServiceKit",
+                "Bus", "SwitchboardProtocol", "OpenSSLCrypto", "ServiceKit", "Redis", "AuthTokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "WSClient", package: "swift-websocket"),
             ],
             path: "Benchmarks",
             exclude: ["README.md"],

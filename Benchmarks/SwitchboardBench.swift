@@ -6,7 +6,7 @@ struct SwitchboardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard-bench",
         abstract: "Switchboard's benchmarks.",
-        subcommands: [BusBenchmark.self, AllBenchmarks.self]
+        subcommands: [BusBenchmark.self, FanoutBenchmark.self, IdleBenchmark.self, PingPongBenchmark.self, GetCodeBenchmark.self, AllBenchmarks.self]
     )
 }
 
@@ -16,5 +16,13 @@ struct AllBenchmarks: AsyncParsableCommand {
     func run() async throws {
         let bus = try BusBenchmark.parse([])
         try await bus.run()
+        let fanout = try FanoutBenchmark.parse([])
+        try await fanout.run()
+        let pingPong = try PingPongBenchmark.parse([])
+        try await pingPong.run()
+        let idle = try IdleBenchmark.parse([])
+        try await idle.run()
+        let getCode = try GetCodeBenchmark.parse([])
+        try await getCode.run()
     }
 }

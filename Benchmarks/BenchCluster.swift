@@ -1,0 +1,122 @@
+import Foundation
+import Redis
+import ServiceKit
+
+/// The real processes a benchmark measures: a redis-server and any of the built executables, on free ports in a
+/// temporary run dir, killed when the benchmark ends however it ends.
+final class BenchCluster {
+    let binaries: String
+    let runDirectory: String
+    let httpPort: Int
+    let redisPort: Int
+    private(set) var processes: [String: ChildProcess] = [:]
+    var extraEnvironment: [String: String]
+
+    init(binaries: String, environment: [String: String] = [:]) throws {
+        self.binaries = binaries
+        runDirectory = "/tmp/sbbench-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        httpPort = try BenchSockets.freePort()
+        redisPort = try BenchSockets.freePort()
+        extraEnvironment = environment
+    }
+
+    /// The directory of this benchmark's own executable, where the service binaries are built too.
+    static var defaultBinaries: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+    }
+
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWITCHBOARD_RUN_DIR"] = runDirectory
+        environment["SWITCHBOARD_REDIS_URL"] = "redis://127.0.0.1:\(redisPort)"
+        environment["SWITCHBOARD_HTTP_HOST"] = "127.0.0.1"
+        environment["SWITCHBOARD_HTTP_PORT"] = String(httpPort)
+        environment["SWITCHBOARD_LOG_LEVEL"] = "warning"
+        for (key, value) in extraEnvironment { environment[key] = value }
+        return environment
+    }
+
+    func startRedis() async throws -> RedisClient {
+        guard let redis = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: FileManager.default.isExecutableFile) else {
+            throw BenchFailure("redis-server is not installed")
+        }
+        processes["redis"] = try ChildProcess(
+            executable: redis,
+            arguments: ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", runDirectory],
+            environment: ProcessInfo.processInfo.environment,
+            outputPath: "\(runDirectory)/redis.log"
+        )
+        let client = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: redisPort))
+        let end = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < end {
+            if (try? await client.ping()) != nil { return client }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw BenchFailure("redis-server did not start")
+    }
+
+    func start(_ name: String, environment overrides: [String: String] = [:]) throws {
+        var environment = self.environment
+        for (key, value) in overrides { environment[key] = value }
+        processes[name] = try ChildProcess(
+            executable: "\(binaries)/\(name)", environment: environment, outputPath: "\(runDirectory)/\(name).log")
+    }
+
+    /// Waits until the edge's /health is 200.
+    func waitForHealth(timeout: Duration = .seconds(30)) async throws {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if let status = try? BenchSockets.httpStatus(port: httpPort, path: "/health"), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchFailure("/health did not turn green; logs in \(runDirectory)")
+    }
+
+    func pid(_ name: String) -> Int32? { processes[name]?.pid }
+
+    /// CPU seconds (user + system) the named processes used so far.
+    func cpuSeconds(_ names: [String]) -> Double {
+        names.compactMap { pid($0) }.map(ProcessStats.cpuSeconds).reduce(0, +)
+    }
+
+    func stopAll() {
+        for process in processes.values { process.signal(SIGKILL) }
+        for process in processes.values { process.waitForExit(timeout: .seconds(5)) }
+        processes = [:]
+        try? FileManager.default.removeItem(atPath: runDirectory)
+    }
+
+    deinit { stopAll() }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// CPU time and memory of a process, from /proc.
+enum ProcessStats {
+    static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after "(comm)": state is field 3; utime and stime are fields 14 and 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / ticksPerSecond
+    }
+
+    /// Resident set size in bytes.
+    static func rss(_ pid: Int32) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let number = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            return number * 1024
+        }
+        return 0
+    }
+}

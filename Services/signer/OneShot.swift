@@ -1,0 +1,51 @@
+import Synchronization
+
+/// A value delivered exactly once to at most one waiter, completed from any thread.
+///
+/// Replies, handshakes and free pool slots all arrive on some other task than the one waiting for them; whoever
+/// completes first wins and later completions are ignored, so a reply and a timeout can race without double delivery.
+/// A waiter whose task is cancelled (its deadline passed) runs `onCancel`, which must complete the slot, so it never hangs.
+final class OneShot<Value: Sendable>: Sendable {
+    private enum State {
+        case waiting(CheckedContinuation<Result<Value, UpstreamError>, Never>?)
+        case done(Result<Value, UpstreamError>)
+    }
+
+    private let state = Mutex<State>(.waiting(nil))
+
+    /// Delivers `result` unless something was delivered before; true when this call delivered it.
+    @discardableResult
+    func complete(_ result: Result<Value, UpstreamError>) -> Bool {
+        let waiter: CheckedContinuation<Result<Value, UpstreamError>, Never>?? = state.withLock { state in
+            guard case .waiting(let continuation) = state else { return .none }
+            state = .done(result)
+            return .some(continuation)
+        }
+        guard case .some(let continuation) = waiter else { return false }
+        continuation?.resume(returning: result)
+        return true
+    }
+
+    var isCompleted: Bool {
+        state.withLock { if case .done = $0 { true } else { false } }
+    }
+
+    /// Waits for the value; when the task is cancelled, `onCancel` runs (and should complete this slot).
+    func wait(onCancel: @escaping @Sendable () -> Void) async -> Result<Value, UpstreamError> {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready: Result<Value, UpstreamError>? = state.withLock { state in
+                    switch state {
+                    case .done(let result): return result
+                    case .waiting:
+                        state = .waiting(continuation)
+                        return nil
+                    }
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            onCancel()
+        }
+    }
+}

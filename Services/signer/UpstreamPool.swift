@@ -1,0 +1,262 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The signer's side of the e-port client: a pool of connections, a bounded queue for a free one, a deadline per request
+/// and one retry on a fresh connection after a connection error.
+///
+/// The bridge this replaces ran every request behind one lock on one connection. Here each of `poolSize` connections
+/// carries one request at a time (what a card reader can do), or up to `multiplexInFlight` matched by `_id` in
+/// multiplex mode; callers beyond that wait in a FIFO queue of at most `queueLimit`, and beyond that get `busy` at once.
+/// The deadline covers everything — queue, connect, handshake, retry and reply — so every caller gets an answer in
+/// bounded time.
+final class UpstreamPool: Sendable {
+    /// One call to the e-port client.
+    enum Operation: Sendable {
+        case sign(inData: String, passwd: String)
+        case certNo
+
+        func frame(id: Int) -> String {
+            switch self {
+            case .sign(let inData, let passwd): EPortFrames.signRequest(id: id, inData: inData, passwd: passwd)
+            case .certNo: EPortFrames.certNoRequest(id: id)
+            }
+        }
+    }
+
+    private struct Slot {
+        var connection: UpstreamConnection?
+        var inFlight = 0
+    }
+
+    private struct Waiter {
+        let id: Int
+        let grant: OneShot<Int>
+    }
+
+    private struct State {
+        var slots: [Slot]
+        var waiters: [Waiter] = []
+        var nextWaiter = 0
+        var nextRequestID = 0
+        var connectionsMade = 0
+        var upstreamState = "unknown"
+        var lastError: String?
+        var lastErrorAt: Date?
+        var lastSuccessAt: Date?
+        var certNo: String?
+    }
+
+    let settings: SignerSettings
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    init(settings: SignerSettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+        state = Mutex(State(slots: Array(repeating: Slot(), count: settings.poolSize)))
+    }
+
+    private var capacity: Int { settings.multiplex ? settings.multiplexInFlight : 1 }
+
+    /// Runs one operation within `timeout` (never longer than the configured request timeout).
+    func perform(_ operation: Operation, timeout: Duration? = nil) async throws(UpstreamError) -> EPortReply {
+        let limit = min(timeout ?? settings.timeout, settings.timeout)
+        do {
+            return try await Self.withDeadline(limit) { () async throws(UpstreamError) -> EPortReply in
+                try await self.attempt(operation)
+            }
+        } catch {
+            if case .timeout = error { record(error) }
+            throw error
+        }
+    }
+
+    /// The request with its single retry: a connection error gets one more try on a fresh connection; nothing else does.
+    private func attempt(_ operation: Operation) async throws(UpstreamError) -> EPortReply {
+        var retried = false
+        while true {
+            let slot = try await acquire()
+            do {
+                let reply = try await call(operation, on: slot)
+                release(slot)
+                recordSuccess()
+                return reply
+            } catch {
+                release(slot)
+                if Task.isCancelled { throw error }
+                record(error)
+                guard error.isRetryable, !retried else { throw error }
+                retried = true
+                logger.info("upstream connection error, retrying once on a fresh connection: \(error)")
+            }
+        }
+    }
+
+    private func call(_ operation: Operation, on slot: Int) async throws(UpstreamError) -> EPortReply {
+        let connection = connection(for: slot)
+        try await connection.waitUntilOpen()
+        let id = state.withLock { state in
+            state.nextRequestID += 1
+            return state.nextRequestID
+        }
+        return try await connection.call(id: id, frame: operation.frame(id: id))
+    }
+
+    /// The slot's live connection, or a new one when it has none or its last one closed.
+    private func connection(for slot: Int) -> UpstreamConnection {
+        state.withLock { state in
+            if let connection = state.slots[slot].connection, !connection.isClosed { return connection }
+            state.connectionsMade += 1
+            let connection = UpstreamConnection(
+                number: state.connectionsMade,
+                url: settings.upstreamURL,
+                multiplex: settings.multiplex,
+                logger: logger
+            )
+            state.slots[slot].connection = connection
+            return connection
+        }
+    }
+
+    // MARK: Slots and the wait queue
+
+    /// A slot with room for one more request: at once when one is free, else after waiting in the FIFO queue.
+    private func acquire() async throws(UpstreamError) -> Int {
+        let grant = OneShot<Int>()
+        let capacity = capacity
+        let queueLimit = settings.queueLimit
+        let waiterID: Int? = try state.withLock { (state) throws(UpstreamError) -> Int? in
+            var best: (index: Int, score: (Int, Int))?
+            for (index, slot) in state.slots.enumerated() where slot.inFlight < capacity {
+                let score = (slot.connection?.isOpen == true ? 0 : 1, slot.inFlight)
+                if best == nil || score < best!.score { best = (index, score) }
+            }
+            if let best {
+                state.slots[best.index].inFlight += 1
+                grant.complete(.success(best.index))
+                return nil
+            }
+            guard state.waiters.count < queueLimit else { throw .busy(queueLimit) }
+            state.nextWaiter += 1
+            state.waiters.append(Waiter(id: state.nextWaiter, grant: grant))
+            return state.nextWaiter
+        }
+        let timeout = settings.timeout
+        let result = await grant.wait { [self] in
+            guard let waiterID else { return }
+            let removed = state.withLock { state in
+                guard let position = state.waiters.firstIndex(where: { $0.id == waiterID }) else { return false }
+                state.waiters.remove(at: position)
+                return true
+            }
+            if removed { grant.complete(.failure(.timeout(timeout))) }
+        }
+        let slot = try result.get()
+        if Task.isCancelled {
+            release(slot)
+            throw .timeout(timeout)
+        }
+        return slot
+    }
+
+    /// Hands the slot to the longest waiter, or frees it.
+    private func release(_ slot: Int) {
+        let next: Waiter? = state.withLock { state in
+            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            state.slots[slot].inFlight -= 1
+            return nil
+        }
+        next?.grant.complete(.success(slot))
+    }
+
+    // MARK: Health
+
+    private func recordSuccess() {
+        state.withLock { state in
+            state.upstreamState = "connected"
+            state.lastSuccessAt = Date()
+        }
+    }
+
+    private func record(_ error: UpstreamError) {
+        state.withLock { state in
+            switch error {
+            case .connect, .closed, .handshake: state.upstreamState = "down"
+            default: break
+            }
+            state.lastError = error.description
+            state.lastErrorAt = Date()
+        }
+    }
+
+    func recordCertNo(_ certNo: String) {
+        state.withLock { $0.certNo = certNo }
+    }
+
+    /// What `sys.health` shows: upstream state, last error, pool size, in use, queued, mode.
+    func healthDetails() -> [String: String] {
+        state.withLock { state in
+            var details: [String: String] = [
+                "upstream": settings.upstreamURL,
+                "upstream_state": state.upstreamState,
+                "pool_size": String(settings.poolSize),
+                "connections_open": String(state.slots.count { $0.connection?.isOpen == true }),
+                "in_use": String(state.slots.reduce(0) { $0 + $1.inFlight }),
+                "queued": String(state.waiters.count),
+                "queue_limit": String(settings.queueLimit),
+                "mode": settings.multiplex ? "multiplex(\(settings.multiplexInFlight))" : "serial",
+                "timeout_ms": String(settings.timeoutMilliseconds),
+                "last_error": state.lastError ?? "none",
+            ]
+            let formatter = ISO8601DateFormatter()
+            if let at = state.lastErrorAt { details["last_error_at"] = formatter.string(from: at) }
+            if let at = state.lastSuccessAt { details["last_success_at"] = formatter.string(from: at) }
+            if let certNo = state.certNo { details["cert_no"] = certNo }
+            return details
+        }
+    }
+
+    /// Closes every connection (shutdown).
+    func closeAll() {
+        let connections = state.withLock { state in state.slots.compactMap(\.connection) }
+        for connection in connections { connection.close(.closed("signer 正在停止")) }
+    }
+
+    // MARK: Deadline
+
+    /// Runs `body` and returns its result, or `.timeout` once `timeout` passes; `body` is then cancelled, which
+    /// abandons whatever it waits for (see `UpstreamConnection.call`).
+    static func withDeadline<Value: Sendable>(
+        _ timeout: Duration,
+        _ body: @escaping @Sendable () async throws(UpstreamError) -> Value
+    ) async throws(UpstreamError) -> Value {
+        let result = await withTaskGroup(of: Result<Value, UpstreamError>?.self) { group in
+            group.addTask {
+                do throws(UpstreamError) {
+                    return .success(try await body())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: timeout)
+                } catch {
+                    return nil
+                }
+                return .failure(.timeout(timeout))
+            }
+            var outcome: Result<Value, UpstreamError> = .failure(.timeout(timeout))
+            while let next = await group.next() {
+                if let next {
+                    outcome = next
+                    break
+                }
+            }
+            group.cancelAll()
+            return outcome
+        }
+        return try result.get()
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import OpenSSLCrypto
+
+/// A stand-in for the e-port signing client (DESIGN.md §8): a WebSocket server that greets with the `open` frame and
+/// answers `cus-sec_SpcSignDataAsPEM` with real SHA1withRSA signatures and `cus-sec_SpcGetCertNo` with a fixed number.
+///
+/// Tests and benchmarks run against it; its switches make it slow, wrong, garbled or rude on purpose.
+@main
+struct SignerSim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signer-sim",
+        abstract: "The e-port signing client stand-in: ws://HOST:PORT/ speaking cus-sec_SpcSignDataAsPEM and cus-sec_SpcGetCertNo.",
+        discussion: """
+            The RSA key is generated at first start into DATA-DIR/key.pem; the public key is written to DATA-DIR/public.pem \
+            and served at GET /public.pem. An inData starting with "#sleep=<ms>#" is answered after <ms> instead of \
+            --latency-ms (the whole inData, prefix included, is what gets signed).
+            """
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 61232
+    @Option(help: "Where key.pem and public.pem live.") var dataDir = ".run/signer-sim"
+    @Option(help: "The password (passwd) requests must carry.") var password = "88888888"
+    @Option(help: "The certificate number every answer carries.") var certNo = "SIM-0001"
+    @Option(help: "RSA key size when a key is generated.") var keyBits = 2048
+    @Option(help: "Delay before every answer, in milliseconds.") var latencyMs = 0
+    @Option(help: "Share of requests answered Result:false with Err:Custom50070 (0…1).") var errorRate = 0.0
+    @Option(help: "Share of requests answered with a non-JSON frame (0…1).") var garbageRate = 0.0
+    @Option(help: "Share of requests answered by closing the connection (0…1).") var dropRate = 0.0
+    @Option(help: "Close the connection instead of answering the first N signing requests.") var dropFirst = 0
+    @Flag(help: "Greet with a wrong handshake instead of the open frame.") var badHandshake = false
+    @Option(help: "Echo each request's _id in its reply; false answers with _id 0.") var echoID = true
+    @Flag(help: "Answer in the flat form {\"Result\",\"Data\",\"Error\"} without _id, _method, _status.") var flat = false
+    @Option(help: "Answer one request at a time per connection, like a card reader; false answers concurrently.") var serial = true
+    @Flag(help: "Print the public key PEM (generating the key if needed) and exit.") var printPublicKey = false
+
+    func validate() throws {
+        for (name, rate) in [("--error-rate", errorRate), ("--garbage-rate", garbageRate), ("--drop-rate", dropRate)] where !(0...1).contains(rate) {
+            throw ValidationError("\(name) must be between 0 and 1")
+        }
+        guard latencyMs >= 0, dropFirst >= 0 else { throw ValidationError("--latency-ms and --drop-first must not be negative") }
+    }
+
+    func run() async throws {
+        let key = try SimKey.loadOrCreate(directory: dataDir, bits: keyBits)
+        if printPublicKey {
+            print(key.publicKeyPEM, terminator: "")
+            return
+        }
+        let behaviour = SimBehaviour(
+            settings: .init(
+                password: password,
+                certNo: certNo,
+                latency: .milliseconds(latencyMs),
+                errorRate: errorRate,
+                garbageRate: garbageRate,
+                dropRate: dropRate,
+                dropFirst: dropFirst,
+                badHandshake: badHandshake,
+                echoID: echoID,
+                flat: flat
+            ),
+            key: key
+        )
+        var logger = Logger(label: "signer-sim")
+        logger.logLevel = .info
+        let publicPEM = key.publicKeyPEM
+        let session = SimSession(behaviour: behaviour, serial: serial)
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.get("/public.pem") { _, _ in publicPEM }
+        router.get("/stats") { _, _ in "{\"requests\":\(behaviour.requestsServed)}" }
+        router.ws("/") { inbound, outbound, _ in
+            try await session.serve(inbound: inbound, outbound: outbound)
+        }
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(ws: .init(maxFrameSize: SimSession.maxMessageBytes, autoPing: .disabled, closeTimeout: .seconds(1)))
+            ),
+            configuration: .init(address: .hostname(host, port: port), serverName: "signer-sim"),
+            logger: logger
+        )
+        logger.info(
+            "signer-sim on ws://\(host):\(port)/ (pid \(getpid()), key \(dataDir)/key.pem, latency \(latencyMs) ms, \(serial ? "serial" : "concurrent"))"
+        )
+        try await app.runService()
+        logger.info("signer-sim stopped after \(behaviour.requestsServed) requests")
+    }
+}

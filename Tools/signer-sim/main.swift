@@ -1,2 +1,0 @@
-// The e-port signing client stand-in arrives with the signer issue.
-print("signer-sim: not built yet")
