@@ -63,7 +63,8 @@ ForwardRoutes(
     backends: backends,
     authenticator: authenticator,
     maxBodyBytes: config.int("SWITCHBOARD_MAX_BODY_BYTES", default: 1 << 20),
-    timeout: .milliseconds(config.int("SWITCHBOARD_RPC_TIMEOUT_MS", default: 5000))
+    timeout: .milliseconds(config.int("SWITCHBOARD_RPC_TIMEOUT_MS", default: 5000)),
+    signerTimeout: .milliseconds(config.int("SWITCHBOARD_SIGNER_TIMEOUT_MS", default: 30_000) + 1000)
 ).register(on: router)
 let webSockets = WebSocketRoutes(
     authenticator: authenticator,

@@ -13,6 +13,9 @@ struct ForwardRoutes: Sendable {
     let authenticator: Authenticator
     let maxBodyBytes: Int
     let timeout: Duration
+    /// The signer waits up to its own upstream timeout (30 s by default) and answers a 504 itself; the edge waits a
+    /// little longer so that answer, in `/getCode`'s shape, is what the caller sees.
+    let signerTimeout: Duration
 
     /// Which service owns which path prefix, and how that service's errors look when the bus itself fails.
     static let table: [(prefix: String, service: ServiceName, style: ErrorStyle)] = [
@@ -80,7 +83,8 @@ struct ForwardRoutes: Sendable {
             principal: principal
         )
         do {
-            let answer = try await backends.client(service).call(HTTPForward.self, forwarded, timeout: timeout)
+            let answer = try await backends.client(service).call(
+                HTTPForward.self, forwarded, timeout: service == .signer ? signerTimeout : timeout)
             var fields = HTTPFields()
             for (name, value) in answer.headers {
                 if let field = HTTPField.Name(name) { fields[field] = value }
