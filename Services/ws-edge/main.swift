@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import ServiceLifecycle
 import ServiceKit
 import SwitchboardProtocol
 
@@ -77,31 +78,48 @@ webSockets.register(on: router)
 HookAdminRoutes(hooks: hooks, authenticator: authenticator).register(on: router)
 StatusRoute(edgeID: edgeID, registry: registry, redis: backends.redis, handlerTypes: messageRouter.types).register(on: router)
 
-let app = Application(
-    router: router,
-    server: .edge(
-        webSocket: .init(
-            maxFrameSize: maxMessageBytes,
-            autoPing: .enabled(timePeriod: .seconds(config.int("SWITCHBOARD_WS_PING_SECONDS", default: 30)))
-        ),
-        decide: { head, channel, logger in await webSockets.decide(head, channel: channel, logger: logger) }
-    ),
-    configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "switchboard-edge"),
-    services: [
-        EdgeMaintenance(
-            edgeID: edgeID,
-            registry: registry,
-            backends: backends,
-            logger: logger,
-            syncInterval: .seconds(config.int("SWITCHBOARD_EDGE_SYNC_SECONDS", default: 10)),
-            heartbeatInterval: .seconds(config.int("SWITCHBOARD_HEARTBEAT_SECONDS", default: 30))
+let server = EdgeServer(
+    host: config.httpHost,
+    port: config.httpPort,
+    reusePort: config.edgeReusePort,
+    responder: router.buildResponder(),
+    registry: registry,
+    makeChannel: { responder in
+        EdgeChannel(
+            responder: responder,
+            webSocket: .init(
+                maxFrameSize: maxMessageBytes,
+                autoPing: .enabled(timePeriod: .seconds(config.int("SWITCHBOARD_WS_PING_SECONDS", default: 30)))
+            ),
+            decide: { head, channel, logger in await webSockets.decide(head, channel: channel, logger: logger) }
         )
-    ],
+    },
+    serverName: "switchboard-edge",
+    drainGrace: .seconds(config.int("SWITCHBOARD_EDGE_DRAIN_SECONDS", default: 5)),
     logger: logger
 )
+let services = ServiceGroup(
+    configuration: .init(
+        services: [
+            .init(service: server),
+            .init(
+                service: EdgeMaintenance(
+                    edgeID: edgeID,
+                    registry: registry,
+                    backends: backends,
+                    logger: logger,
+                    syncInterval: .seconds(config.int("SWITCHBOARD_EDGE_SYNC_SECONDS", default: 10)),
+                    heartbeatInterval: .seconds(config.int("SWITCHBOARD_HEARTBEAT_SECONDS", default: 30))
+                )
+            ),
+        ],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger
+    )
+)
 do {
-    logger.info("ws-edge \(SwitchboardVersion.current) \(edgeID) listening on \(config.httpHost):\(config.httpPort)")
-    try await app.runService()
+    logger.info("ws-edge \(SwitchboardVersion.current) \(edgeID) starting on \(config.httpHost):\(config.httpPort)")
+    try await services.run()
 } catch {
     registry.shutdown()
     backends.shutdown()

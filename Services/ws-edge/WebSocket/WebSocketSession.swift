@@ -26,9 +26,6 @@ struct WebSocketSession: Sendable {
             connection.queue.close()
             group.cancelAll()
         }
-        if let request = connection.closeRequest {
-            try? await outbound.close(WebSocketErrorCode(codeNumber: Int(request.code)), reason: request.reason)
-        }
         context.registry.remove(connection)
         await hooks.onDisconnect(connection)
     }
@@ -40,6 +37,11 @@ struct WebSocketSession: Sendable {
             } catch {
                 return
             }
+        }
+        // A close the edge asked for (slow consumer, shutdown) is sent before the reader is cancelled, which would
+        // otherwise end the connection with a plain 1000.
+        if let request = connection.closeRequest {
+            try? await outbound.close(WebSocketErrorCode(codeNumber: Int(request.code)), reason: request.reason)
         }
     }
 

@@ -1,0 +1,84 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The edge's listener: HTTP and WebSocket on one port, optionally shared with other edges through SO_REUSEPORT.
+///
+/// Hummingbird's `Application` binds with SO_REUSEADDR only, so the edge runs its own NIO listener around Hummingbird's
+/// router and its child channel. On SIGTERM it stops accepting, asks every WebSocket to close with 1001 (going away, so
+/// clients reconnect — to another edge when there are several), and gives connections a grace period to finish.
+struct EdgeServer<Responder: HTTPResponder>: Service where Responder.Context == EdgeRequestContext {
+    let host: String
+    let port: Int
+    let reusePort: Bool
+    let responder: Responder
+    let registry: ConnectionRegistry
+    let makeChannel: @Sendable (@escaping HTTPChannelHandler.Responder) -> EdgeChannel
+    let serverName: String
+    let drainGrace: Duration
+    let logger: Logger
+
+    func run() async throws {
+        let responder = self.responder
+        let logger = self.logger
+        let serverName = self.serverName
+        let channelSetup = makeChannel { request, writer, channel in
+            let context = EdgeRequestContext(source: .init(channel: channel, logger: logger))
+            var response: Response
+            do {
+                response = try await responder.respond(to: request, context: context)
+            } catch {
+                logger.debug("unhandled error answering \(request.uri.path): \(error)")
+                response = Response(status: .internalServerError)
+            }
+            response.headers[.server] = serverName
+            try await writer.write(response: response.head, body: response.body)
+        }
+        var bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.backlog, value: 4096)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+        if reusePort {
+            bootstrap = bootstrap.serverChannelOption(ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+        }
+        let server = try await bootstrap.bind(host: host, port: port) { channel in
+            channelSetup.setup(channel: channel, logger: logger)
+        }
+        logger.info("listening on \(host):\(port)\(reusePort ? " (SO_REUSEPORT)" : "")")
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await server.executeThenClose { inbound in
+                    try await withThrowingDiscardingTaskGroup { connections in
+                        for try await value in inbound {
+                            // Detached, so a connection does not inherit the service's graceful-shutdown handler: the
+                            // WebSocket library would close every socket with a plain 1000 itself, where the edge
+                            // says 1001 (going away) below.
+                            connections.addTask {
+                                let task = Task.detached { await channelSetup.handle(value: value, logger: logger) }
+                                await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+                            }
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                // Returns when a graceful shutdown starts (or the group is cancelled).
+                try? await gracefulShutdown()
+                server.channel.close(promise: nil)
+                for connection in registry.all { connection.requestClose(code: 1001, reason: "edge shutting down") }
+                try await Task.sleep(for: drainGrace)
+                throw CancellationError()
+            }
+            do {
+                try await group.next()
+            } catch is CancellationError {
+                logger.info("drain period over; closing what is left")
+            }
+            group.cancelAll()
+        }
+    }
+}
