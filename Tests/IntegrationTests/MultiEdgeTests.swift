@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Several edges on one port (SO_REUSEPORT) in front of the same services, and an edge that goes away.
 @Suite("Several edges", .serialized, .timeLimit(.minutes(2)))

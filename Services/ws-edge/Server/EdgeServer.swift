@@ -59,7 +59,11 @@ struct EdgeServer<Responder: HTTPResponder>: Service where Responder.Context == 
                             // says 1001 (going away) below.
                             connections.addTask {
                                 let task = Task.detached { await channelSetup.handle(value: value, logger: logger) }
-                                await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+                                await withTaskCancellationHandler {
+                                    await task.value
+                                } onCancel: {
+                                    task.cancel()
+                                }
                             }
                         }
                     }
