@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries from Debian packages, each wrapped by one Swift module below.
@@ -38,13 +40,16 @@ let package = Package(
         .target(name: "SwitchboardProtocol", path: "Shared/Protocol", swiftSettings: strict),
         .target(
             name: "Bus",
-            dependencies: ["CZMQ", "SwitchboardProtocol", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CZMQ", "SwitchboardProtocol", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Shared/Bus",
             swiftSettings: strict
         ),
         .target(
             name: "Redis",
-            dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             path: "Shared/Redis",
             swiftSettings: strict
         ),
@@ -61,6 +66,8 @@ let package = Package(
                 "Bus", "Redis", "SwitchboardProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Shared/ServiceKit",
             swiftSettings: strict
@@ -83,6 +90,8 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Services/ws-edge",
             swiftSettings: strict

@@ -9,6 +9,7 @@ import SwitchboardProtocol
 
 let config = SwitchboardConfig()
 let logger = LogSetup.bootstrap(service: "ws-edge", level: config.logLevel)
+let metricsRegistry = Observability.bootstrap(service: "ws-edge")
 
 func fail(_ message: String) -> Never {
     logger.critical("ws-edge cannot start: \(message)")
@@ -35,16 +36,6 @@ do {
     fail("cannot set up the bus: \(error)")
 }
 let authenticator = Authenticator(tokens: await TokenAuthority(secret: secret), trustProxy: config.bool("SWITCHBOARD_TRUST_PROXY", default: false))
-let metrics = MetricsHook()
-let hooks = HookChain(
-    [
-        PolicyHook(auth: backends.client(.auth), edgeID: edgeID),
-        RateLimitHook(auth: backends.client(.auth)),
-        ConnectionLogHook(logger: logger),
-        metrics,
-    ],
-    logger: logger
-)
 let messageRouter = MessageRouter([
     PingHandler(),
     HeartbeatHandler(),
@@ -54,6 +45,15 @@ let messageRouter = MessageRouter([
     UnsubscribeAlarmsHandler(),
     ControlHandler(),
 ])
+let hooks = HookChain(
+    [
+        PolicyHook(auth: backends.client(.auth), edgeID: edgeID),
+        RateLimitHook(auth: backends.client(.auth)),
+        ConnectionLogHook(logger: logger),
+        MetricsHook(knownTypes: Set(messageRouter.types)),
+    ],
+    logger: logger
+)
 let edgeContext = EdgeContext(edgeID: edgeID, backends: backends, registry: registry, logger: logger)
 let maxMessageBytes = config.int("SWITCHBOARD_WS_MAX_FRAME_BYTES", default: 64 * 1024)
 
@@ -77,6 +77,7 @@ let webSockets = WebSocketRoutes(
 webSockets.register(on: router)
 HookAdminRoutes(hooks: hooks, authenticator: authenticator).register(on: router)
 StatusRoute(edgeID: edgeID, registry: registry, redis: backends.redis, handlerTypes: messageRouter.types).register(on: router)
+MetricsRoute(registry: metricsRegistry, backends: backends, timeout: .seconds(1)).register(on: router)
 
 let server = EdgeServer(
     host: config.httpHost,

@@ -1,6 +1,7 @@
 import CZMQ
 import Foundation
 import Logging
+import Metrics
 import SwitchboardProtocol
 import Synchronization
 
@@ -77,6 +78,11 @@ public final class RPCClient: Sendable {
             }
         } onCancel: {
             loop.post(.cancel(id))
+        }
+        let elapsed = Int64((ContinuousClock.now - (deadline - timeout)).seconds * 1e9)
+        Metrics.Timer(label: "switchboard_rpc_client_duration_seconds", dimensions: [("target", service), ("method", method)]).recordNanoseconds(elapsed)
+        if case .failure(let error) = result {
+            Counter(label: "switchboard_rpc_client_failures_total", dimensions: [("target", service), ("code", error.code)]).increment()
         }
         return try result.get()
     }

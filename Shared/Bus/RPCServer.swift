@@ -1,6 +1,7 @@
 import CZMQ
 import Foundation
 import Logging
+import Metrics
 import SwitchboardProtocol
 import Synchronization
 
@@ -96,7 +97,10 @@ public final class RPCServer: Sendable {
         let context = RPCContext(requestID: head.id, method: head.method, deadline: deadline, logger: logger)
         let reply: [UInt8]
         if let handler = handlers.withLock({ $0[head.method] }) {
+            let start = ContinuousClock.now
             reply = await handler(request.payload, context)
+            Metrics.Timer(label: "switchboard_rpc_server_duration_seconds", dimensions: [("method", head.method)])
+                .recordNanoseconds(Int64((ContinuousClock.now - start).seconds * 1e9))
         } else {
             let error = RPCError(code: RPCError.unknownMethodCode, message: "unknown method \(head.method)")
             reply = Self.encode(RPCResponseEnvelope<NoParams>(id: head.id, error: error))

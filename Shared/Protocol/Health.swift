@@ -37,3 +37,13 @@ public struct RedisHealth: Codable, Sendable, Equatable {
         self.error = error
     }
 }
+
+/// `sys.metrics`: the service's Prometheus text, so the edge's `/metrics` can show every process in one scrape.
+public enum SystemMetrics: RPCMethod {
+    public typealias Params = NoParams
+    public struct Result: Codable, Sendable {
+        public var text: String
+        public init(text: String) { self.text = text }
+    }
+    public static let name = "sys.metrics"
+}

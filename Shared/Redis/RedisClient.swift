@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 
 /// One Redis connection owned by a dedicated OS thread, shared by any number of tasks.
@@ -42,7 +43,17 @@ public final class RedisClient: Sendable {
 
     /// Sends one command whose arguments are raw bytes (binary-safe keys and values).
     public func sendBytes(_ arguments: [[UInt8]]) async throws -> RedisValue {
-        let replies = try await core.submit([arguments])
+        let start = ContinuousClock.now
+        let replies: [RedisValue]
+        do {
+            replies = try await core.submit([arguments])
+        } catch {
+            Counter(label: "switchboard_redis_failures_total").increment()
+            throw error
+        }
+        let command = arguments.first.map { String(decoding: $0, as: UTF8.self).uppercased() } ?? "?"
+        Metrics.Timer(label: "switchboard_redis_command_duration_seconds", dimensions: [("command", command)])
+            .recordNanoseconds(Self.nanoseconds(since: start))
         guard let reply = replies.first else { throw RedisError.protocolError("no reply") }
         if case .error(let message) = reply {
             throw RedisError.server(message)
@@ -54,7 +65,21 @@ public final class RedisClient: Sendable {
     /// Error replies are returned as `.error` entries; this throws only when the connection fails.
     public func pipeline(_ commands: [[String]]) async throws -> [RedisValue] {
         guard !commands.isEmpty else { return [] }
-        return try await core.submit(commands.map { $0.map { Array($0.utf8) } })
+        let start = ContinuousClock.now
+        do {
+            let replies = try await core.submit(commands.map { $0.map { Array($0.utf8) } })
+            Metrics.Timer(label: "switchboard_redis_command_duration_seconds", dimensions: [("command", "PIPELINE")])
+                .recordNanoseconds(Self.nanoseconds(since: start))
+            return replies
+        } catch {
+            Counter(label: "switchboard_redis_failures_total").increment()
+            throw error
+        }
+    }
+
+    private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = (ContinuousClock.now - start).components
+        return elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000
     }
 
     /// Sends PING and returns the round-trip time.

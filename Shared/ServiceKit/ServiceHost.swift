@@ -27,8 +27,11 @@ public final class ServiceHost: Sendable {
     ) -> ServiceHost {
         let config = SwitchboardConfig()
         let logger = LogSetup.bootstrap(service: name, level: config.logLevel)
+        let metrics = Observability.bootstrap(service: name)
         do {
-            return try ServiceHost(name: name, config: config, logger: logger, endpoint: endpoint(config), details: details)
+            let host = try ServiceHost(name: name, config: config, logger: logger, endpoint: endpoint(config), details: details)
+            host.rpc.register(SystemMetrics.self) { _, _ in SystemMetrics.Result(text: metrics.emitToString()) }
+            return host
         } catch {
             logger.critical("\(name) cannot start: \(error)")
             FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))

@@ -75,4 +75,31 @@ struct FoundationTests {
         let status = await cluster.terminate(name, timeout: .seconds(10))
         #expect(status == 0, "\(name) did not exit 0 on SIGTERM:\n\(cluster.log(name))")
     }
+
+    @Test func metricsShowEveryProcessAndNameAServiceThatIsDown() async throws {
+        let cluster = try await Cluster.start()
+        defer { cluster.shutdown() }
+        let socket = try await TestWebSocket.connect(port: cluster.httpPort)
+        _ = await socket.next(type: "connection_established")
+        socket.send(#"{"type":"no_such"}"#)
+        _ = await socket.next(type: "error")
+        _ = try await cluster.http("GET", "/health")
+
+        let scrape = try await cluster.http("GET", "/metrics")
+        #expect(scrape.status == 200)
+        #expect(scrape.headers["content-type"]?.hasPrefix("text/plain") == true)
+        let text = scrape.text
+        for service in ["auth", "menu", "scheduler", "signer"] {
+            #expect(text.contains("switchboard_service_up{service=\"\(service)\"} 1"), "\(service) missing")
+            #expect(text.contains(#"switchboard_rpc_server_duration_seconds_count{method="sys.health",service="\#(service)"}"#))
+        }
+        #expect(text.contains(#"switchboard_ws_connections{service="ws-edge"} 1"#))
+        #expect(text.contains(#"switchboard_ws_errors_total{code="UNKNOWN_TYPE",service="ws-edge"} 1"#))
+        #expect(text.contains(#"switchboard_redis_command_duration_seconds_count{command="PING",service="ws-edge"}"#))
+
+        cluster.kill9("signer")
+        let degraded = try await cluster.http("GET", "/metrics").text
+        #expect(degraded.contains(#"switchboard_service_up{service="signer"} 0"#))
+        await socket.close()
+    }
 }

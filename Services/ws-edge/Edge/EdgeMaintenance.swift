@@ -34,6 +34,7 @@ struct EdgeMaintenance: Service {
             if now - lastStatus >= .seconds(5) {
                 lastStatus = now
                 await publishStatus()
+                EdgeCounters.shared.flush()
             }
             try? await Task.sleep(for: .milliseconds(500))
         }

@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// Counts connections and frames by type (priority 10), for `/websocket/status` and metrics.
@@ -17,8 +18,17 @@ final class MetricsHook: Hook {
         counts.withLock { $0.connectionsOpened += 1 }
     }
 
+    /// The message types the router knows; anything else is counted as `unknown`, so clients cannot grow the label set.
+    let knownTypes: Set<String>
+
+    init(knownTypes: Set<String>) {
+        self.knownTypes = knownTypes
+    }
+
     func afterMessage(_ message: ClientMessage, on connection: Connection) async throws {
-        counts.withLock { $0.framesByType[message.type, default: 0] += 1 }
+        let type = knownTypes.contains(message.type) ? message.type : "unknown"
+        counts.withLock { $0.framesByType[type, default: 0] += 1 }
+        Counter(label: "switchboard_ws_frames_in_total", dimensions: [("type", type)]).increment()
     }
 
     func onDisconnect(_ connection: Connection) async throws {

@@ -52,7 +52,9 @@ final class Connection: Sendable {
         switch queue.enqueue(frame) {
         case .queued:
             state.withLock { $0.framesOut += 1 }
+            EdgeCounters.shared.frameSent()
         case .overflowed:
+            EdgeCounters.shared.slowConsumerClosed()
             requestClose(code: 1008, reason: "slow consumer: outbound queue over its bound")
         case .closed:
             break

@@ -1,6 +1,7 @@
 import Bus
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import Synchronization
 
@@ -78,7 +79,11 @@ final class ConnectionRegistry: Sendable {
     }
 
     func add(_ connection: Connection) {
-        connections.withLock { $0[connection.id] = connection }
+        let count = connections.withLock { connections in
+            connections[connection.id] = connection
+            return connections.count
+        }
+        Gauge(label: "switchboard_ws_connections").record(count)
         join(connection, "all")
         if let principal = connection.principal { join(connection, "user/\(principal.user)") }
         if case .permissions(let user) = connection.endpoint, user != connection.principal?.user { join(connection, "user/\(user)") }
@@ -86,8 +91,9 @@ final class ConnectionRegistry: Sendable {
 
     /// Forgets a connection and leaves all its topics. Idempotent.
     func remove(_ connection: Connection) {
-        let removed = connections.withLock { $0.removeValue(forKey: connection.id) != nil }
+        let (removed, count) = connections.withLock { ($0.removeValue(forKey: connection.id) != nil, $0.count) }
         guard removed else { return }
+        Gauge(label: "switchboard_ws_connections").record(count)
         for topic in connection.removeAllTopics() { members.remove(connection, from: topic) }
     }
 

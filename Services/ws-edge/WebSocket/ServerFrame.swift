@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import NIOCore
 import Synchronization
 
@@ -54,7 +55,8 @@ enum ServerFrame {
     }
 
     static func error(_ failure: ProtocolFailure) -> ByteBuffer {
-        make(
+        Counter(label: "switchboard_ws_errors_total", dimensions: [("code", failure.code.rawValue)]).increment()
+        return make(
             "error",
             id: uniqueID("err"),
             data: ErrorData(code: failure.code.rawValue, message: failure.message, details: failure.details, requestID: failure.requestID)

@@ -1,0 +1,26 @@
+import Metrics
+import Synchronization
+
+/// The edge's hot-path counters: atomics bumped per frame, turned into Prometheus counters every few seconds, so fan-out
+/// never takes a metrics lock per frame.
+final class EdgeCounters: Sendable {
+    static let shared = EdgeCounters()
+
+    private let framesOut = Atomic<Int>(0)
+    private let slowConsumerCloses = Atomic<Int>(0)
+    private let reported = Mutex((framesOut: 0, slowConsumerCloses: 0))
+
+    func frameSent() { framesOut.wrappingAdd(1, ordering: .relaxed) }
+    func slowConsumerClosed() { slowConsumerCloses.wrappingAdd(1, ordering: .relaxed) }
+
+    /// Adds what happened since the last call to the Prometheus counters.
+    func flush() {
+        let now = (framesOut.load(ordering: .relaxed), slowConsumerCloses.load(ordering: .relaxed))
+        let delta = reported.withLock { last in
+            defer { last = (now.0, now.1) }
+            return (now.0 - last.framesOut, now.1 - last.slowConsumerCloses)
+        }
+        if delta.0 > 0 { Counter(label: "switchboard_ws_frames_out_total").increment(by: delta.0) }
+        if delta.1 > 0 { Counter(label: "switchboard_ws_queue_overflow_closes_total").increment(by: delta.1) }
+    }
+}

@@ -1,0 +1,39 @@
+import Bus
+import Foundation
+import Hummingbird
+import NIOCore
+import Prometheus
+import SwitchboardProtocol
+
+/// `GET /metrics`: Prometheus text of the edge and of every service (each asked for `sys.metrics` over the bus), every
+/// series labelled `service`. A service that does not answer shows as `switchboard_service_up{service=…} 0`.
+struct MetricsRoute: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let backends: Backends
+    let timeout: Duration
+
+    func register(on router: Router<EdgeRequestContext>) {
+        router.get("metrics") { _, _ -> Response in
+            EdgeCounters.shared.flush()
+            var text = registry.emitToString()
+            let answers = await withTaskGroup(of: (ServiceName, String?).self) { group in
+                for (name, client) in backends.clients {
+                    group.addTask { (name, try? await client.call(SystemMetrics.self, NoParams(), timeout: timeout).text) }
+                }
+                var answers: [(ServiceName, String?)] = []
+                for await answer in group { answers.append(answer) }
+                return answers.sorted { $0.0.rawValue < $1.0.rawValue }
+            }
+            text += "# TYPE switchboard_service_up gauge\n"
+            for (name, answer) in answers {
+                text += "switchboard_service_up{service=\"\(name.rawValue)\"} \(answer == nil ? 0 : 1)\n"
+            }
+            for case (_, let answer?) in answers { text += answer }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: text))
+            )
+        }
+    }
+}
