@@ -21,7 +21,11 @@ struct FanoutBenchmark: AsyncParsableCommand {
     func run() async throws {
         let cluster = try BenchCluster(
             binaries: binaries,
-            environment: ["SWITCHBOARD_MAX_CONNECTIONS_PER_IP": "1000000", "SWITCHBOARD_WS_QUEUE_FRAMES": "4096", "SWITCHBOARD_WS_QUEUE_BYTES": "67108864"]
+            // Every client is anonymous from 127.0.0.1, so they share one IP's connection limit and message bucket.
+            environment: [
+                "SWITCHBOARD_MAX_CONNECTIONS_PER_IP": "1000000", "SWITCHBOARD_MESSAGE_BURST": "1000000", "SWITCHBOARD_MESSAGE_RATE": "1000000",
+                "SWITCHBOARD_WS_QUEUE_FRAMES": "4096", "SWITCHBOARD_WS_QUEUE_BYTES": "67108864",
+            ]
         )
         defer { cluster.stopAll() }
         let redis = try await cluster.startRedis()

@@ -7,17 +7,10 @@ import Synchronization
 enum ServerFrame {
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
     }()
     private static let counter = Atomic<UInt64>(0)
-
-    private struct Frame<Payload: Encodable>: Encodable {
-        let type: String
-        let id: String
-        let timestamp: Int64
-        let data: Payload
-    }
 
     static var now: Int64 { Int64(Date().timeIntervalSince1970) }
 
@@ -26,12 +19,22 @@ enum ServerFrame {
         "\(prefix)_\(now)_\(counter.wrappingAdd(1, ordering: .relaxed).oldValue)"
     }
 
+    /// `{"type","id","timestamp","data"}` in that order (JSONEncoder does not keep key order), `data`'s keys sorted, so
+    /// the same frame is always the same bytes.
     static func make<Payload: Encodable>(_ type: String, id: String, data: Payload) -> ByteBuffer {
-        let frame = Frame(type: type, id: id, timestamp: now, data: data)
-        guard let bytes = try? encoder.encode(frame) else {
+        guard let payload = try? encoder.encode(data), let typeJSON = try? encoder.encode(type), let idJSON = try? encoder.encode(id) else {
             return ByteBuffer(string: #"{"type":"error","id":"err","timestamp":0,"data":{"code":"INTERNAL_ERROR","message":"encode"}}"#)
         }
-        return ByteBuffer(bytes: bytes)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(payload.count + typeJSON.count + idJSON.count + 48)
+        buffer.writeString(#"{"type":"#)
+        buffer.writeBytes(typeJSON)
+        buffer.writeString(#","id":"#)
+        buffer.writeBytes(idJSON)
+        buffer.writeString(#","timestamp":\#(now),"data":"#)
+        buffer.writeBytes(payload)
+        buffer.writeString("}")
+        return buffer
     }
 
     struct ErrorData: Encodable {
