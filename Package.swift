@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
         .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
         .executable(name: "signer-sim", targets: ["SignerSim"]),
+        .executable(name: "answer-worker", targets: ["AnswerWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -130,6 +131,16 @@ let package = Package(
             path: "Tools/signer-sim",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "AnswerWorker",
+            dependencies: [
+                "ServiceKit", "Redis", "Bus", "SwitchboardProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/answer-worker",
+            swiftSettings: strict
+        ),
         .executableTarget(name: "Menu", dependencies: ["ServiceKit", "OpenSSLCrypto"], path: "Services/menu", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardCLI",
@@ -146,12 +157,12 @@ let package = Package(
             dependencies: [
                 "Bus", "SwitchboardProtocol", "OpenSSLCrypto", "ServiceKit", "Redis", "AuthTokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "WSClient", package: "swift-websocket"),
             ],
             path: "Benchmarks",
             exclude: ["README.md"],
             swiftSettings: strict
         ),
+
 
         .target(
             name: "TestSupport",

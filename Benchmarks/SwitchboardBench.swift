@@ -6,7 +6,15 @@ struct SwitchboardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard-bench",
         abstract: "Switchboard's benchmarks.",
-        subcommands: [BusBenchmark.self, FanoutBenchmark.self, IdleBenchmark.self, PingPongBenchmark.self, GetCodeBenchmark.self, AllBenchmarks.self]
+        subcommands: [
+            BusBenchmark.self,
+            FanoutBenchmark.self,
+            IdleBenchmark.self,
+            PingPongBenchmark.self,
+            GetCodeBenchmark.self,
+            ChatBenchmark.self,
+            AllBenchmarks.self,
+        ]
     )
 }
 
@@ -24,5 +32,7 @@ struct AllBenchmarks: AsyncParsableCommand {
         try await idle.run()
         let getCode = try GetCodeBenchmark.parse([])
         try await getCode.run()
+        let chat = try ChatBenchmark.parse([])
+        try await chat.run()
     }
 }

@@ -29,6 +29,18 @@ let control = ControlHandler(
 host.rpc.register(TelemetrySubscribe.self) { params, _ in try await subscribe.handle(params) }
 host.rpc.register(ControlCommand.self) { params, _ in try await control.handle(params) }
 host.serveHTTP(SchedulerRoutes.make(redis: host.redis, alarms: alarms, publisher: events))
+let sessions = SessionStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_SESSION_TTL_SECONDS", default: 86_400))
+sessions.register(on: host.rpc)
+RoomService(
+    history: RoomHistoryStore(redis: host.redis, maxLength: host.config.int("SWITCHBOARD_ROOM_HISTORY_MAX", default: 1000)),
+    presence: RoomPresenceStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_ROOM_PRESENCE_TTL_SECONDS", default: 30)),
+    sessions: sessions,
+    publisher: events
+).register(on: host.rpc)
+QuestionService(
+    store: QuestionStore(redis: host.redis, taskTTLSeconds: host.config.int("SWITCHBOARD_TASK_TTL_SECONDS", default: 3600)),
+    publisher: events
+).register(on: host.rpc)
 
 try await host.run(services: [
     SubscriptionWatcher(publisher: events, groups: groups, logger: host.logger),

@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
-import ServiceLifecycle
 import ServiceKit
+import ServiceLifecycle
 import SwitchboardProtocol
 
 let config = SwitchboardConfig()
@@ -44,18 +44,27 @@ let messageRouter = MessageRouter([
     SubscribeAlarmsHandler(),
     UnsubscribeAlarmsHandler(),
     ControlHandler(),
+    JoinRoomHandler(),
+    LeaveRoomHandler(),
+    ChatMessageHandler(),
+    GetHistoryHandler(),
+    ClearHistoryHandler(),
+    AskQuestionHandler(),
+    GetSuggestionsHandler(),
 ])
 let hooks = HookChain(
     [
         PolicyHook(auth: backends.client(.auth), edgeID: edgeID),
         RateLimitHook(auth: backends.client(.auth)),
         ConnectionLogHook(logger: logger),
+        RoomPresenceHook(context: EdgeContext(edgeID: edgeID, backends: backends, registry: registry, logger: logger)),
         MetricsHook(knownTypes: Set(messageRouter.types)),
     ],
     logger: logger
 )
 let edgeContext = EdgeContext(edgeID: edgeID, backends: backends, registry: registry, logger: logger)
 let maxMessageBytes = config.int("SWITCHBOARD_WS_MAX_FRAME_BYTES", default: 64 * 1024)
+let pingSeconds = config.int("SWITCHBOARD_WS_PING_SECONDS", default: 30)
 
 let router = Router(context: EdgeRequestContext.self)
 HealthRoute(backends: backends, startedAt: .now, timeout: .milliseconds(config.int("SWITCHBOARD_HEALTH_TIMEOUT_MS", default: 1000)))
@@ -90,7 +99,8 @@ let server = EdgeServer(
             responder: responder,
             webSocket: .init(
                 maxFrameSize: maxMessageBytes,
-                autoPing: .enabled(timePeriod: .seconds(config.int("SWITCHBOARD_WS_PING_SECONDS", default: 30)))
+                // 0 turns protocol-level pings off (one task per connection less); the JSON heartbeat still runs.
+                autoPing: pingSeconds > 0 ? .enabled(timePeriod: .seconds(pingSeconds)) : .disabled
             ),
             decide: { head, channel, logger in await webSockets.decide(head, channel: channel, logger: logger) }
         )

@@ -27,7 +27,7 @@ struct EdgeWebSocketTests {
             (#"{"id":"x"}"#, "INVALID_MESSAGE"),
             (#"{"type":42,"id":"x"}"#, "INVALID_MESSAGE"),
             (#"{"type":"no_such_type","id":"q1"}"#, "UNKNOWN_TYPE"),
-            (#"{"type":"permission_check","id":"q2"}"#, "UNKNOWN_TYPE"),
+            (#"{"type":"data_batch","id":"q2"}"#, "UNKNOWN_TYPE"),
         ]
         for (input, code) in badInputs {
             socket.send(input)
@@ -128,8 +128,8 @@ struct EdgeWebSocketTests {
         let listed = try await cluster.http("GET", "/admin/hooks", headers: ["Authorization": "Bearer \(admin)"])
         #expect(listed.status == 200)
         let hooks = try #require(try listed.json()["hooks"] as? [[String: Any]])
-        #expect(hooks.map { $0["name"] as? String } == ["auth-policy", "rate-limit", "connection-log", "metrics"])
-        #expect(hooks.map { $0["priority"] as? Int } == [100, 80, 50, 10])
+        #expect(hooks.map { $0["name"] as? String } == ["auth-policy", "rate-limit", "room-presence", "connection-log", "metrics"])
+        #expect(hooks.map { $0["priority"] as? Int } == [100, 80, 60, 50, 10])
 
         let body = Data(#"{"name":"metrics","enabled":false}"#.utf8)
         let switched = try await cluster.http("POST", "/admin/hooks", body: body, headers: ["Authorization": "Bearer \(admin)"])

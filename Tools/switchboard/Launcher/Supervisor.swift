@@ -58,6 +58,11 @@ final class Supervisor: @unchecked Sendable {
             try process.start()
             services.append(process)
         }
+        if FileManager.default.isExecutableFile(atPath: layout.binary("answer-worker")) {
+            let worker = managed("answer-worker", executable: layout.binary("answer-worker"), environment: environment)
+            try worker.start()
+            services.append(worker)
+        }
         for index in 0..<edges {
             let name = edges == 1 ? "ws-edge" : "ws-edge-\(index + 1)"
             let process = managed(name, executable: layout.binary("ws-edge"), environment: environment)

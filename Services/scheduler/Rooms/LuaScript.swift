@@ -1,0 +1,34 @@
+import Redis
+import Synchronization
+
+/// A Lua script run by its SHA1 (`EVALSHA`), loaded with `SCRIPT LOAD` the first time and again whenever Redis has
+/// forgotten it (`NOSCRIPT`, e.g. after a restart), so hot paths do not send the script text with every call.
+final class LuaScript: Sendable {
+    let source: String
+    private let sha = Mutex<String?>(nil)
+
+    init(_ source: String) {
+        self.source = source
+    }
+
+    func run(_ redis: RedisClient, keys: [String], arguments: [String]) async throws -> RedisValue {
+        let tail = [String(keys.count)] + keys + arguments
+        if let known = sha.withLock({ $0 }) {
+            do {
+                return try await redis.send(["EVALSHA", known] + tail)
+            } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
+                sha.withLock { $0 = nil }
+            }
+        }
+        guard let loaded = try await redis.send(["SCRIPT", "LOAD", source]).text else {
+            return try await redis.send(["EVAL", source] + tail)
+        }
+        sha.withLock { $0 = loaded }
+        return try await redis.send(["EVALSHA", loaded] + tail)
+    }
+
+    /// The command that runs it inside a pipeline (by its text, since a `NOSCRIPT` reply there could not be retried).
+    func evalCommand(keys: [String], arguments: [String]) -> [String] {
+        ["EVAL", source, String(keys.count)] + keys + arguments
+    }
+}

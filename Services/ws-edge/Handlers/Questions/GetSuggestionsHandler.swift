@@ -1,0 +1,45 @@
+import SwitchboardProtocol
+
+/// `get_suggestions` {prefix, limit?}: the most asked earlier questions that start with `prefix` (case and spacing
+/// ignored), most frequent first, at most 10.
+struct GetSuggestionsHandler: MessageHandler {
+    let type = "get_suggestions"
+
+    static let maxPrefixLength = 200
+
+    private struct Request: Decodable {
+        let prefix: String
+        let limit: Int?
+    }
+
+    struct Suggestions: Encodable {
+        let requestID: String
+        let prefix: String
+        let suggestions: [QuestionSuggest.Suggestion]
+
+        enum CodingKeys: String, CodingKey {
+            case prefix, suggestions
+            case requestID = "request_id"
+        }
+    }
+
+    func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
+        let request = try message.decodeData(Request.self).get()
+        guard request.prefix.count <= Self.maxPrefixLength else {
+            throw .invalid("prefix must be at most \(Self.maxPrefixLength) characters", message)
+        }
+        let limit = request.limit ?? 10
+        guard (1...10).contains(limit) else { throw .invalid("limit must be 1 to 10", message) }
+        let result: QuestionSuggest.Result
+        do {
+            result = try await context.backends.client(.scheduler).call(
+                QuestionSuggest.self, .init(prefix: request.prefix, limit: limit), timeout: .seconds(5))
+        } catch {
+            throw error.protocolFailure(requestID: message.id)
+        }
+        connection.send(
+            ReplyFrame.make(
+                "suggestions", to: message, Suggestions(requestID: message.id ?? "", prefix: request.prefix, suggestions: result.suggestions))
+        )
+    }
+}

@@ -1,0 +1,173 @@
+/// Questions as tasks: the edge validates and rate-limits, the scheduler stores the task and queues it on the
+/// `questions` stream, an answer worker answers and reports back through `scheduler.question.complete`.
+public enum QuestionQueue {
+    /// The stream answer workers read.
+    public static let stream = "questions"
+    /// Their consumer group: each question goes to one worker, and stays pending until that worker acknowledges it.
+    public static let group = "answer-workers"
+    public static let minLength = 3
+    public static let maxLength = 1000
+
+    /// The form questions are counted and matched in for suggestions: lower case, single spaces, trimmed.
+    public static func normalise(_ text: String) -> String {
+        text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+}
+
+/// `scheduler.question.ask`: stores `task:{id}` (`processing`), appends the question to the user's history and to the
+/// `questions` stream, and counts it for suggestions.
+public enum QuestionAsk: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var user: String
+        public var question: String
+        public var session: String?
+
+        public init(user: String, question: String, session: String?) {
+            self.user = user
+            self.question = question
+            self.session = session
+        }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var taskID: String
+        public var status: String
+
+        public init(taskID: String, status: String) {
+            self.taskID = taskID
+            self.status = status
+        }
+    }
+
+    public static let name = "scheduler.question.ask"
+}
+
+/// `scheduler.question.complete`: a worker's answer. The scheduler marks the task done, records the answer in the user's
+/// history and sends `task_update` and `answer` to `user/<user>`; a second completion of the same task changes nothing
+/// (`published` false), so a re-delivered task is harmless.
+public enum QuestionComplete: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var taskID: String
+        public var user: String
+        public var answer: String
+        public var score: Double
+        public var source: String
+        public var worker: String
+
+        public init(taskID: String, user: String, answer: String, score: Double, source: String, worker: String) {
+            self.taskID = taskID
+            self.user = user
+            self.answer = answer
+            self.score = score
+            self.source = source
+            self.worker = worker
+        }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var published: Bool
+        public init(published: Bool) { self.published = published }
+    }
+
+    public static let name = "scheduler.question.complete"
+}
+
+/// One entry of a user's question history: a question or the answer to one.
+public struct QuestionEntry: Codable, Sendable, Equatable {
+    public var id: String
+    /// `question` or `answer`.
+    public var kind: String
+    public var taskID: String
+    public var text: String
+    public var score: Double?
+    public var source: String?
+    /// Unix milliseconds.
+    public var time: Int64
+
+    public init(id: String, kind: String, taskID: String, text: String, score: Double?, source: String?, time: Int64) {
+        self.id = id
+        self.kind = kind
+        self.taskID = taskID
+        self.text = text
+        self.score = score
+        self.source = source
+        self.time = time
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, text, score, source, time
+        case taskID = "task_id"
+    }
+}
+
+/// `scheduler.question.history`: a page of the user's own questions and answers, oldest first, newest before `before`.
+public enum QuestionHistory: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var user: String
+        public var before: String?
+        public var limit: Int
+
+        public init(user: String, before: String?, limit: Int) {
+            self.user = user
+            self.before = before
+            self.limit = limit
+        }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var entries: [QuestionEntry]
+        public var hasMore: Bool
+
+        public init(entries: [QuestionEntry], hasMore: Bool) {
+            self.entries = entries
+            self.hasMore = hasMore
+        }
+    }
+
+    public static let name = "scheduler.question.history"
+}
+
+/// `scheduler.question.clear`: deletes the user's own question history.
+public enum QuestionClear: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var user: String
+        public init(user: String) { self.user = user }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var deleted: Int
+        public init(deleted: Int) { self.deleted = deleted }
+    }
+
+    public static let name = "scheduler.question.clear"
+}
+
+/// `scheduler.question.suggest`: the most asked earlier questions starting with `prefix` (normalised), most frequent first.
+public enum QuestionSuggest: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var prefix: String
+        public var limit: Int
+
+        public init(prefix: String, limit: Int) {
+            self.prefix = prefix
+            self.limit = limit
+        }
+    }
+
+    public struct Suggestion: Codable, Sendable, Equatable {
+        public var text: String
+        public var count: Int
+
+        public init(text: String, count: Int) {
+            self.text = text
+            self.count = count
+        }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var suggestions: [Suggestion]
+        public init(suggestions: [Suggestion]) { self.suggestions = suggestions }
+    }
+
+    public static let name = "scheduler.question.suggest"
+}

@@ -1,0 +1,257 @@
+/// Rooms on the bus: the edge owns connections and who is in which room on it, the scheduler owns what is stored in
+/// Redis (history streams, presence per edge) and publishes `room/<room>` frames. These are the methods between them.
+
+/// A room id as clients send it: `^[A-Za-z0-9_.-]{1,64}$`, so it is safe in Redis keys and bus topics as it is.
+public enum RoomName {
+    public static let maxLength = 64
+
+    public static func isValid(_ room: String) -> Bool {
+        let bytes = room.utf8
+        guard !bytes.isEmpty, bytes.count <= maxLength else { return false }
+        return bytes.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+        }
+    }
+
+    /// The bus topic of a room's frames (DESIGN.md §2).
+    public static func topic(_ room: String) -> String { "room/\(room)" }
+}
+
+/// A Redis stream entry id (`<ms>-<seq>`), ordered as Redis orders them.
+///
+/// Chat messages are identified by their id in the room's stream, so "after this id" is exactly "what I have not seen".
+public struct StreamID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let milliseconds: UInt64
+    public let sequence: UInt64
+
+    public static let zero = StreamID(milliseconds: 0, sequence: 0)
+
+    public init(milliseconds: UInt64, sequence: UInt64) {
+        self.milliseconds = milliseconds
+        self.sequence = sequence
+    }
+
+    /// Parses `<ms>-<seq>` or `<ms>`; nil for anything else.
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count),
+            parts.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 20 && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }),
+            let milliseconds = UInt64(parts[0]), let sequence = parts.count == 2 ? UInt64(parts[1]) : 0
+        else { return nil }
+        self.init(milliseconds: milliseconds, sequence: sequence)
+    }
+
+    public var description: String { "\(milliseconds)-\(sequence)" }
+
+    public static func < (lhs: StreamID, rhs: StreamID) -> Bool {
+        (lhs.milliseconds, lhs.sequence) < (rhs.milliseconds, rhs.sequence)
+    }
+}
+
+/// One chat message as stored and as clients see it in `chat_message` frames, `room_joined` and `history`.
+public struct ChatEntry: Codable, Sendable, Equatable {
+    /// The stream id: the message's identity and its place in the room's order.
+    public var id: String
+    public var room: String
+    public var user: String
+    public var content: String
+    /// Server time of the write, Unix milliseconds.
+    public var serverTime: Int64
+    /// The id the sender gave its `chat_message` frame, so it can match its own message.
+    public var clientID: String?
+    /// The id of the message before this one in the stream (`0-0` for the first), only on live frames: a receiver whose
+    /// last message is older than this one knows it missed some.
+    public var previousID: String?
+
+    public init(id: String, room: String, user: String, content: String, serverTime: Int64, clientID: String? = nil, previousID: String? = nil) {
+        self.id = id
+        self.room = room
+        self.user = user
+        self.content = content
+        self.serverTime = serverTime
+        self.clientID = clientID
+        self.previousID = previousID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case room, user, content
+        case id = "message_id"
+        case previousID = "prev_id"
+        case serverTime = "server_time"
+        case clientID = "client_id"
+    }
+}
+
+/// `scheduler.room.join`: records the joining user's presence on this edge, publishes `member_joined`, and returns the
+/// members and the history the client gets in `room_joined`.
+public enum RoomJoin: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var room: String
+        public var edge: String
+        /// The connection (session id) that joins.
+        public var session: String
+        public var user: String
+        /// How many connections of `user` are in the room on this edge now, this one included.
+        public var userConnections: Int
+        /// The last message id the client saw: the history is then exactly what came after it.
+        public var since: String?
+        /// How many messages to return without `since` (the last ones), or at most with it.
+        public var historyLimit: Int
+        /// Every room the session is in now, for `session:{sid}`.
+        public var sessionRooms: [String]
+
+        public init(
+            room: String, edge: String, session: String, user: String, userConnections: Int, since: String?, historyLimit: Int,
+            sessionRooms: [String]
+        ) {
+            self.room = room
+            self.edge = edge
+            self.session = session
+            self.user = user
+            self.userConnections = userConnections
+            self.since = since
+            self.historyLimit = historyLimit
+            self.sessionRooms = sessionRooms
+        }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var members: [String]
+        /// Oldest first.
+        public var history: [ChatEntry]
+        /// False when more messages came after `since` than `historyLimit`: the client pages the rest with `get_history`.
+        public var complete: Bool
+        /// The id the client is caught up to: the last history message, else `since`, else `0-0`.
+        public var lastID: String
+
+        public init(members: [String], history: [ChatEntry], complete: Bool, lastID: String) {
+            self.members = members
+            self.history = history
+            self.complete = complete
+            self.lastID = lastID
+        }
+    }
+
+    public static let name = "scheduler.room.join"
+}
+
+/// `scheduler.room.leave`: updates the user's presence on this edge and publishes `member_left`.
+public enum RoomLeave: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var room: String
+        public var edge: String
+        public var session: String
+        public var user: String
+        /// Connections of `user` still in the room on this edge (0: the user left it here).
+        public var userConnections: Int
+        /// The session's rooms now; nil when the session is closing anyway.
+        public var sessionRooms: [String]?
+
+        public init(room: String, edge: String, session: String, user: String, userConnections: Int, sessionRooms: [String]?) {
+            self.room = room
+            self.edge = edge
+            self.session = session
+            self.user = user
+            self.userConnections = userConnections
+            self.sessionRooms = sessionRooms
+        }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var members: [String]
+        public init(members: [String]) { self.members = members }
+    }
+
+    public static let name = "scheduler.room.leave"
+}
+
+/// `scheduler.room.post`: appends a chat message to the room's stream, then publishes it on `room/<room>`.
+public enum ChatPost: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var room: String
+        public var user: String
+        public var content: String
+        public var clientID: String?
+
+        public init(room: String, user: String, content: String, clientID: String?) {
+            self.room = room
+            self.user = user
+            self.content = content
+            self.clientID = clientID
+        }
+    }
+
+    public typealias Result = ChatEntry
+
+    public static let name = "scheduler.room.post"
+}
+
+/// `scheduler.room.history`: a page of a room's messages, oldest first: the newest before `before` (or the newest), or
+/// the oldest after `after` (and before `before`, when given).
+public enum RoomHistory: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var room: String
+        public var before: String?
+        public var after: String?
+        public var limit: Int
+
+        public init(room: String, before: String? = nil, after: String? = nil, limit: Int) {
+            self.room = room
+            self.before = before
+            self.after = after
+            self.limit = limit
+        }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var messages: [ChatEntry]
+        /// More messages exist past this page in the direction it was read.
+        public var hasMore: Bool
+
+        public init(messages: [ChatEntry], hasMore: Bool) {
+            self.messages = messages
+            self.hasMore = hasMore
+        }
+    }
+
+    public static let name = "scheduler.room.history"
+}
+
+/// `scheduler.room.clear`: deletes a room's history (the edge checks that the caller is an admin).
+public enum RoomClear: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var room: String
+        public init(room: String) { self.room = room }
+    }
+
+    public struct Result: Codable, Sendable {
+        public var deleted: Int
+        public init(deleted: Int) { self.deleted = deleted }
+    }
+
+    public static let name = "scheduler.room.clear"
+}
+
+/// `scheduler.room.presence`: an edge's authoritative room presence (room → user → connections), re-sent periodically.
+/// Each edge's presence expires after `ttlSeconds`, so the members of an edge that dies disappear without anyone
+/// cleaning up. `sessions`, when present, are the edge's live session ids whose `session:{sid}` TTL is renewed.
+public enum RoomPresenceSync: RPCMethod {
+    public struct Params: Codable, Sendable {
+        public var edge: String
+        public var rooms: [String: [String: Int]]
+        public var ttlSeconds: Int
+        public var sessions: [String]?
+
+        public init(edge: String, rooms: [String: [String: Int]], ttlSeconds: Int, sessions: [String]?) {
+            self.edge = edge
+            self.rooms = rooms
+            self.ttlSeconds = ttlSeconds
+            self.sessions = sessions
+        }
+    }
+
+    public typealias Result = NoParams
+
+    public static let name = "scheduler.room.presence"
+}
