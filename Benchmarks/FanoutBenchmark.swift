@@ -46,7 +46,9 @@ struct FanoutBenchmark: AsyncParsableCommand {
         let writer = Task { await stampLoop(redis) }
         defer { writer.cancel() }
 
-        print("fanout: \(clients) clients × 1 subscription of \(channels) channels × \(points) points (\(channels * points) values/batch), interval \(interval) ms, writer every \(writerPeriod) ms")
+        print(
+            "fanout: \(clients) clients × 1 subscription of \(channels) channels × \(points) points (\(channels * points) values/batch), interval \(interval) ms, writer every \(writerPeriod) ms"
+        )
         let reader = FanoutReader(sockets: sockets)
         _ = reader.collect(for: 2)  // warm-up: subscriptions settle, immediate batches drain
         var batchRates = Samples()

@@ -5,7 +5,8 @@ import Foundation
 /// Many idle authenticated WebSocket connections on one edge: upgrades/s (JWT check + auth's per-IP policy), and the
 /// edge's resident memory per connection.
 struct IdleBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "idle", abstract: "Idle authenticated connections: upgrades/s and RSS per connection.")
+    static let configuration = CommandConfiguration(
+        commandName: "idle", abstract: "Idle authenticated connections: upgrades/s and RSS per connection.")
 
     @Option(help: "Connections to open.") var connections = 20_000
     @Option(help: "Distinct users the tokens are for.") var users = 100
@@ -45,8 +46,12 @@ struct IdleBenchmark: AsyncParsableCommand {
         let after = ProcessStats.rss(edge)
         let opened = target - 10
         print("idle: \(target) authenticated connections on one edge (tokens for \(users) users, one client thread, sequential handshakes)")
-        print("  upgrades: \(format(Double(opened) / elapsed)) /s with JWT check + auth policy (\(format(cpu / elapsed, 2)) server cores: edge + auth + redis)")
-        print("  edge RSS: \(after / 1_048_576) MiB with \(target) connections, baseline \(baseline / 1_048_576) MiB → \(format(Double(after - baseline) / Double(opened) / 1024, 2)) KiB per connection")
+        print(
+            "  upgrades: \(format(Double(opened) / elapsed)) /s with JWT check + auth policy (\(format(cpu / elapsed, 2)) server cores: edge + auth + redis)"
+        )
+        print(
+            "  edge RSS: \(after / 1_048_576) MiB with \(target) connections, baseline \(baseline / 1_048_576) MiB → \(format(Double(after - baseline) / Double(opened) / 1024, 2)) KiB per connection"
+        )
     }
 }
 

@@ -13,7 +13,10 @@ struct PingPongBenchmark: AsyncParsableCommand {
     func run() async throws {
         // The message rate limit would throttle a benchmark client; it is measured elsewhere.
         let cluster = try BenchCluster(
-            binaries: binaries, environment: ["SWITCHBOARD_MAX_CONNECTIONS_PER_IP": "1000000", "SWITCHBOARD_MESSAGE_RATE": "1000000", "SWITCHBOARD_MESSAGE_BURST": "1000000"])
+            binaries: binaries,
+            environment: [
+                "SWITCHBOARD_MAX_CONNECTIONS_PER_IP": "1000000", "SWITCHBOARD_MESSAGE_RATE": "1000000", "SWITCHBOARD_MESSAGE_BURST": "1000000",
+            ])
         defer { cluster.stopAll() }
         let redis = try await cluster.startRedis()
         defer { redis.shutdown() }
@@ -69,7 +72,9 @@ struct PingPongBenchmark: AsyncParsableCommand {
             rates.add(rate)
             p50s.add(latencies.percentile(0.5))
             p99s.add(latencies.percentile(0.99))
-            print("  run \(run): \(format(rate)) round trips/s, p50 \(format(latencies.percentile(0.5), 2)) ms, p99 \(format(latencies.percentile(0.99), 2)) ms, server \(format(cpu / elapsed, 2)) cores")
+            print(
+                "  run \(run): \(format(rate)) round trips/s, p50 \(format(latencies.percentile(0.5), 2)) ms, p99 \(format(latencies.percentile(0.99), 2)) ms, server \(format(cpu / elapsed, 2)) cores"
+            )
         }
         print("median: \(format(rates.median)) round trips/s, p50 \(format(p50s.median, 2)) ms, p99 \(format(p99s.median, 2)) ms")
     }

@@ -80,7 +80,8 @@ public final class RPCClient: Sendable {
             loop.post(.cancel(id))
         }
         let elapsed = Int64((ContinuousClock.now - (deadline - timeout)).seconds * 1e9)
-        Metrics.Timer(label: "switchboard_rpc_client_duration_seconds", dimensions: [("target", service), ("method", method)]).recordNanoseconds(elapsed)
+        Metrics.Timer(label: "switchboard_rpc_client_duration_seconds", dimensions: [("target", service), ("method", method)]).recordNanoseconds(
+            elapsed)
         if case .failure(let error) = result {
             Counter(label: "switchboard_rpc_client_failures_total", dimensions: [("target", service), ("code", error.code)]).increment()
         }
