@@ -1,6 +1,6 @@
 # Switchboard — the two commands a newcomer needs are `make run` and `make test`.
 SWIFT        ?= swift
-APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server python3-yaml
+APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server python3-yaml chromium
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)

@@ -44,6 +44,7 @@ let messageRouter = MessageRouter([
     SubscribeAlarmsHandler(),
     UnsubscribeAlarmsHandler(),
     ControlHandler(),
+    PermissionCheckHandler(),
     JoinRoomHandler(),
     LeaveRoomHandler(),
     ChatMessageHandler(),
@@ -87,6 +88,8 @@ webSockets.register(on: router)
 HookAdminRoutes(hooks: hooks, authenticator: authenticator).register(on: router)
 StatusRoute(edgeID: edgeID, registry: registry, redis: backends.redis, handlerTypes: messageRouter.types).register(on: router)
 MetricsRoute(registry: metricsRegistry, backends: backends, timeout: .seconds(1)).register(on: router)
+ConsoleRoute().register(on: router)
+DocsRoutes().register(on: router)
 
 let server = EdgeServer(
     host: config.httpHost,
