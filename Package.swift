@@ -163,7 +163,6 @@ let package = Package(
             swiftSettings: strict
         ),
 
-
         .target(
             name: "TestSupport",
             dependencies: [
