@@ -1,3 +1,5 @@
+import Redis
+
 /// The Lua scripts behind every menu read and write, with the Redis keys they share (DESIGN.md §5).
 ///
 /// Each write checks, changes the `menu:{key}` hash and the `menus` set, increments `menu:version`, pushes its entry to

@@ -68,7 +68,7 @@ final class QuestionStore: Sendable {
         return taskID
     }
 
-    private static let finish = LuaScript(
+    private static let finish = RedisScript(
         """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, ''} end
         if redis.call('HGET', KEYS[1], 'status') == 'done' then return {0, ''} end

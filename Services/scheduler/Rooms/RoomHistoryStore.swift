@@ -13,7 +13,7 @@ struct RoomHistoryStore: Sendable {
 
     static func key(_ room: String) -> String { "room:\(room):history" }
 
-    private static let append = LuaScript(
+    private static let append = RedisScript(
         """
         local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
         local previous = '0-0'

@@ -13,7 +13,7 @@ struct RoomPresenceStore: Sendable {
     static func membersKey(_ room: String, edge: String) -> String { "room:\(room):members:\(edge)" }
     static func edgesKey(_ room: String) -> String { "room:\(room):edges" }
 
-    private static let set = LuaScript(
+    private static let set = RedisScript(
         """
         if tonumber(ARGV[2]) > 0 then
           redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -26,7 +26,7 @@ struct RoomPresenceStore: Sendable {
         return 1
         """)
 
-    private static let members = LuaScript(
+    private static let members = RedisScript(
         """
         local seen, out = {}, {}
         for _, edge in ipairs(redis.call('SMEMBERS', KEYS[1])) do

@@ -1,17 +1,18 @@
-import Redis
 import Synchronization
 
-/// A Lua script run by its SHA1 (`EVALSHA`), loaded with `SCRIPT LOAD` the first time and again whenever Redis has
+/// A Lua script run atomically in Redis by its SHA1 (`EVALSHA`), loaded with `SCRIPT LOAD` the first time and again whenever Redis has
 /// forgotten it (`NOSCRIPT`, e.g. after a restart), so hot paths do not send the script text with every call.
-final class LuaScript: Sendable {
-    let source: String
+/// Every check-and-update of shared state (auth's admission and buckets, menu writes, chat posts) is one such script, so
+/// concurrent callers on several edges cannot interleave between the read and the write.
+public final class RedisScript: Sendable {
+    public let source: String
     private let sha = Mutex<String?>(nil)
 
-    init(_ source: String) {
+    public init(_ source: String) {
         self.source = source
     }
 
-    func run(_ redis: RedisClient, keys: [String], arguments: [String]) async throws -> RedisValue {
+    public func run(_ redis: RedisClient, keys: [String], arguments: [String]) async throws -> RedisValue {
         let tail = [String(keys.count)] + keys + arguments
         if let known = sha.withLock({ $0 }) {
             do {
@@ -28,7 +29,7 @@ final class LuaScript: Sendable {
     }
 
     /// The command that runs it inside a pipeline (by its text, since a `NOSCRIPT` reply there could not be retried).
-    func evalCommand(keys: [String], arguments: [String]) -> [String] {
+    public func evalCommand(keys: [String], arguments: [String]) -> [String] {
         ["EVAL", source, String(keys.count)] + keys + arguments
     }
 }
