@@ -6,13 +6,14 @@ DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 SWIFT_SOURCES = Package.swift Shared Services Tools Tests Benchmarks
 
-.PHONY: help deps build release run up down status test unit-test lint format check-compose bench clean
+.PHONY: help deps build release run up down status test unit-test lint format check-compose bench chaos clean
 
 help:
 	@echo "make run    install what is missing, build (release), start Redis + all services, wait for /health; Ctrl-C stops"
 	@echo "make test   install what is missing, build once, lint, check compose.yaml, run every test"
 	@echo "make up / down / status    the same system in the background"
 	@echo "make bench  the benchmarks (see Benchmarks/README.md)"
+	@echo "make chaos  kill every process in turn under load and report disconnects, recovery and lost messages"
 
 ## deps: install the Debian packages the build and the tests need, when missing.
 deps:
@@ -55,6 +56,10 @@ check-compose:
 
 bench: release
 	$(RELEASE_BIN)/switchboard-bench all
+
+## chaos: kill -9 every service in turn, restart Redis, kill one of two edges, all under load; prints the report, fails on a broken promise.
+chaos: release
+	$(RELEASE_BIN)/switchboard-chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf .build .run

@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
         .executable(name: "signer-sim", targets: ["SignerSim"]),
         .executable(name: "answer-worker", targets: ["AnswerWorker"]),
+        .executable(name: "switchboard-chaos", targets: ["SwitchboardChaos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -160,6 +161,17 @@ let package = Package(
             ],
             path: "Benchmarks",
             exclude: ["README.md"],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "SwitchboardChaos",
+            dependencies: [
+                "ServiceKit", "Redis", "OpenSSLCrypto", "AuthTokens",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/chaos",
             swiftSettings: strict
         ),
 

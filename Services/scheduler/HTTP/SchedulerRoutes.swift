@@ -50,6 +50,9 @@ enum SchedulerRoutes {
                 guard let text = call.request.body, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
                     throw HTTPError(400, "invalid_json", "the body must be a JSON object")
                 }
+                if (object["type"] != nil && !(object["type"] is String)) || (object["topic"] != nil && !(object["topic"] is String)) {
+                    throw HTTPError(400, "invalid_body", "type and topic must be strings")
+                }
                 let type = object["type"] as? String ?? "notice"
                 if type == "alarm" {
                     let alarm = (object["data"] as? [String: Any]) ?? object.filter { $0.key != "type" }

@@ -45,7 +45,10 @@ struct UnsubscribeAlarmsHandler: MessageHandler {
         enum CodingKeys: String, CodingKey { case requestID = "request_id" }
     }
 
+    private struct Request: Decodable {}
+
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
+        _ = try message.decodeData(Request.self, empty: Request()).get()
         let old: AlarmState? = connection.attachment(AlarmState.key)
         for topic in old?.topics ?? [] { context.registry.leave(connection, topic) }
         connection.setAttachment(AlarmState.key, nil)

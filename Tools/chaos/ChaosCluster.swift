@@ -1,0 +1,134 @@
+import Foundation
+import Logging
+import Redis
+import ServiceKit
+
+/// The real system the chaos run breaks: a redis-server with an AOF (restartable on the same port and data), the four
+/// backing services, two edges sharing one port (`SWITCHBOARD_EDGE_REUSEPORT=1`) and signer-sim as the signer's
+/// upstream, all in a temporary run dir. Every process is killed when the run ends, however it ends.
+final class ChaosCluster {
+    static let services = ["auth", "menu", "scheduler", "signer"]
+    static let edges = ["edge-a", "edge-b"]
+
+    let binaries: String
+    let runDirectory: String
+    let httpPort: Int
+    let redisPort: Int
+    let simPort: Int
+    let fsync: String
+    private var processes: [String: ChildProcess] = [:]
+
+    init(binaries: String, fsync: String) throws {
+        self.binaries = binaries
+        self.fsync = fsync
+        runDirectory = "/tmp/sbchaos-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: "\(runDirectory)/redis", withIntermediateDirectories: true)
+        httpPort = try ChaosSockets.freePort()
+        redisPort = try ChaosSockets.freePort()
+        simPort = try ChaosSockets.freePort()
+    }
+
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        let settings = [
+            "SWITCHBOARD_RUN_DIR": runDirectory,
+            "SWITCHBOARD_REDIS_URL": "redis://127.0.0.1:\(redisPort)",
+            "SWITCHBOARD_HTTP_HOST": "127.0.0.1",
+            "SWITCHBOARD_HTTP_PORT": String(httpPort),
+            "SWITCHBOARD_EDGE_REUSEPORT": "1",
+            "SWITCHBOARD_LOG_LEVEL": environment["SWITCHBOARD_CHAOS_LOG_LEVEL"] ?? "warning",
+            "SWITCHBOARD_MAX_CONNECTIONS_PER_IP": "100000",
+            "SWITCHBOARD_MESSAGE_RATE": "100000",
+            "SWITCHBOARD_MESSAGE_BURST": "100000",
+            "SWITCHBOARD_LOGIN_RATE_PER_MIN": "0",
+            "SWITCHBOARD_PBKDF2_ITERATIONS": "10000",
+            "SWITCHBOARD_SIGNER_UPSTREAM": "ws://127.0.0.1:\(simPort)/",
+        ]
+        for (key, value) in settings { environment[key] = value }
+        return environment
+    }
+
+    func logPath(_ name: String) -> String { "\(runDirectory)/\(name).log" }
+
+    // MARK: Redis
+
+    /// Starts redis-server on `redisPort` (again, after a kill: it replays the AOF) and waits until it answers PING.
+    func startRedis() async throws {
+        guard let redis = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: FileManager.default.isExecutableFile) else {
+            throw ChaosFailure("redis-server is not installed (apt-get install redis-server)")
+        }
+        processes["redis"] = try ChildProcess(
+            executable: redis,
+            arguments: [
+                "--port", String(redisPort), "--bind", "127.0.0.1", "--dir", "\(runDirectory)/redis", "--save", "", "--appendonly", "yes",
+                "--appendfsync", fsync, "--daemonize", "no",
+            ],
+            environment: ProcessInfo.processInfo.environment,
+            outputPath: logPath("redis")
+        )
+        let client = redisClient()
+        defer { client.shutdown() }
+        let end = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < end {
+            if (try? await client.ping()) != nil { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ChaosFailure("redis-server did not answer PING; see \(logPath("redis"))")
+    }
+
+    /// A client of the run's Redis that logs only errors: its reconnect warnings while Redis is down are expected here.
+    func redisClient() -> RedisClient {
+        var logger = Logger(label: "chaos-redis")
+        logger.logLevel = .critical
+        return RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: redisPort), logger: logger)
+    }
+
+    // MARK: Processes
+
+    /// Starts a service, an edge (`edge-a`, `edge-b`: `ws-edge` with its own id) or signer-sim.
+    func start(_ name: String) throws {
+        var environment = self.environment
+        var executable = name
+        var arguments: [String] = []
+        if Self.edges.contains(name) {
+            executable = "ws-edge"
+            environment["SWITCHBOARD_EDGE_ID"] = name
+        } else if name == "signer-sim" {
+            arguments = ["--port", String(simPort), "--data-dir", "\(runDirectory)/signer-sim", "--key-bits", "1024"]
+        }
+        let path = "\(binaries)/\(executable)"
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw ChaosFailure("\(path) is missing: build first (`swift build -c release`), or pass --binaries")
+        }
+        processes[name] = try ChildProcess(executable: path, arguments: arguments, environment: environment, outputPath: logPath(name))
+    }
+
+    func kill9(_ name: String) {
+        processes[name]?.kill9()
+    }
+
+    func isRunning(_ name: String) -> Bool { processes[name]?.isRunning == true }
+
+    /// Every process that should be running and is not (it crashed), with the tail of its log.
+    func crashed(except stopped: Set<String> = []) -> [String] {
+        processes.keys.sorted().filter { !stopped.contains($0) && !isRunning($0) }.map { name in
+            let log = (try? String(contentsOfFile: logPath(name), encoding: .utf8)) ?? ""
+            return "\(name) exited (\(processes[name]?.exitStatus.map(String.init) ?? "?")): \(log.suffix(600))"
+        }
+    }
+
+    func stopAll(keepLogs: Bool) {
+        for process in processes.values { process.signal(SIGKILL) }
+        for process in processes.values { process.waitForExit(timeout: .seconds(5)) }
+        processes = [:]
+        if !keepLogs { try? FileManager.default.removeItem(atPath: runDirectory) }
+    }
+
+    deinit { stopAll(keepLogs: true) }
+}
+
+/// Why the chaos run could not go on (setup failed); assertion failures are collected in the report instead.
+struct ChaosFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
