@@ -300,6 +300,59 @@ struct AuthTests {
         let retry = Int(limited.headers["retry-after"] ?? "") ?? 0
         #expect((1...20).contains(retry), "Retry-After \(limited.headers)")
     }
+
+    /// A register flood from one IP is cut off after the bucket's burst with 429 and `Retry-After`, and the refused
+    /// attempts create nothing; attempts that fail validation count too, so the limit also bounds name probing.
+    @Test func registrationsPerIPAreLimitedWith429AndRetryAfter() async throws {
+        let cluster = try await AuthTestKit.start(["SWITCHBOARD_REGISTER_RATE_PER_MIN": "3"])
+        defer { cluster.shutdown() }
+        try await AuthTestKit.register(cluster, "flood0", "flood password")
+        let invalid = try await AuthTestKit.post(cluster, "/api/auth/register", ["username": "x", "password": "flood password"])
+        #expect(invalid.status == 400, "\(invalid.text)")
+        try await AuthTestKit.register(cluster, "flood1", "flood password")
+        var limited: [Cluster.HTTPAnswer] = []
+        for index in 2..<8 {
+            limited.append(try await AuthTestKit.post(cluster, "/api/auth/register", ["username": "flood\(index)", "password": "flood password"]))
+        }
+        #expect(limited.allSatisfy { $0.status == 429 }, "\(limited.map(\.status))")
+        let first = try #require(limited.first)
+        #expect(try first.json()["code"] as? String == "rate_limited")
+        // 3 a minute refill one token every 20 s: the wait is at most that.
+        let retry = Int(first.headers["retry-after"] ?? "") ?? 0
+        #expect((1...20).contains(retry), "Retry-After \(first.headers)")
+
+        let redis = AuthTestKit.redis(cluster)
+        defer { redis.shutdown() }
+        let users = Set(try await redis.send("SMEMBERS", "users").array?.compactMap(\.text) ?? [])
+        #expect(users == ["flood0", "flood1"])
+        // The limit is per IP and for registration only: login from the same address still works.
+        _ = try await AuthTestKit.login(cluster, "flood0", "flood password")
+    }
+
+    /// `anonymous`, `admin` and `system…` cannot be registered, in any case or with separators and digit look-alikes;
+    /// the operator can still create `admin` (the bootstrap variables), and near names that are not reserved register.
+    @Test func reservedNamesCannotBeRegisteredButTheOperatorMayCreateAdmin() async throws {
+        let cluster = try await AuthTestKit.start(["SWITCHBOARD_ADMIN_USER": "admin", "SWITCHBOARD_ADMIN_PASSWORD": "operator password"])
+        defer { cluster.shutdown() }
+        for name in [
+            "anonymous", "Anonymous", "ANONYMOUS", "admin", "Admin", "ad-min", "adm1n", "system", "System", "system-x", "SYSTEM_bot", "sys.tem",
+        ] {
+            let answer = try await AuthTestKit.post(cluster, "/api/auth/register", ["username": name, "password": "reserved password"])
+            #expect(answer.status == 403, "\(name) → \(answer.status) \(answer.text)")
+            #expect(try answer.json()["code"] as? String == "reserved_name", "\(name) → \(answer.text)")
+            #expect((try answer.json()["message"] as? String ?? "").contains("reserved"), "\(name) → \(answer.text)")
+        }
+        for name in ["administrator", "anon", "mysystem", "sysadmin"] {
+            try await AuthTestKit.register(cluster, name, "ordinary password")
+        }
+        let session = try await AuthTestKit.waitForLogin(cluster, "admin", "operator password")
+        #expect(session["roles"] as? [String] == ["admin"])
+
+        let redis = AuthTestKit.redis(cluster)
+        defer { redis.shutdown() }
+        let users = Set(try await redis.send("SMEMBERS", "users").array?.compactMap(\.text) ?? [])
+        #expect(users == ["admin", "administrator", "anon", "mysystem", "sysadmin"])
+    }
 }
 
 /// Starting auth + edge and talking to the account API, shared by the auth suites.
@@ -307,7 +360,9 @@ enum AuthTestKit {
     static let adminPassword = "root password 1"
     static let adminEnvironment = ["SWITCHBOARD_ADMIN_USER": "root", "SWITCHBOARD_ADMIN_PASSWORD": adminPassword]
     /// Cheap hashing for speed; `theDefaultKDFCostIsAtLeast100kIterations` checks the real default.
-    static let fastEnvironment = ["SWITCHBOARD_PBKDF2_ITERATIONS": "1000", "SWITCHBOARD_LOGIN_RATE_PER_MIN": "0"]
+    static let fastEnvironment = [
+        "SWITCHBOARD_PBKDF2_ITERATIONS": "1000", "SWITCHBOARD_LOGIN_RATE_PER_MIN": "0", "SWITCHBOARD_REGISTER_RATE_PER_MIN": "0",
+    ]
 
     static func start(_ environment: [String: String] = [:], processes: [String] = ["auth", "ws-edge"]) async throws -> Cluster {
         let cluster = try await Cluster.start(processes, environment: fastEnvironment.merging(environment) { $1 })
