@@ -47,7 +47,7 @@ let messageRouter = MessageRouter([
     HeartbeatHandler(),
     SubscribeHandler(limits: subscriptionLimits),
     UnsubscribeHandler(),
-    SubscribeAlarmsHandler(),
+    SubscribeAlarmsHandler(limits: subscriptionLimits),
     UnsubscribeAlarmsHandler(),
     ControlHandler(),
     PermissionCheckHandler(),

@@ -85,6 +85,15 @@ struct ResourceBoundsTests {
         #expect(three["failed"] as? [Int] == [900, 901], "\(three)")
         #expect(Self.batchChannels(await socket.next(type: "data_batch")) == Array(1...8))
 
+        // An alarm subscription replaces the previous one: one list, bounded by the smaller bound.
+        try socket.send(json: ["type": "subscribe_alarms", "id": "alarms6", "data": ["channels": Array(1...6)]])
+        let alarms6 = RoomKit.data(await socket.next(type: "error"))
+        #expect(alarms6["request_id"] as? String == "alarms6")
+        #expect(alarms6["code"] as? String == "INVALID_MESSAGE")
+        #expect((alarms6["message"] as? String ?? "").contains("data.channels"), "\(alarms6)")
+        try socket.send(json: ["type": "subscribe_alarms", "id": "alarms5", "data": ["channels": Array(1...5)]])
+        #expect(RoomKit.data(await socket.next(type: "subscribe_alarms_ack"))["channels"] as? [Int] == [1, 2, 3, 4, 5])
+
         // The scheduler enforces the per-subscribe bound itself when a caller skips the edge.
         let scheduler = try await Self.scheduler(cluster)
         defer { scheduler.shutdown() }
