@@ -21,7 +21,14 @@ let redisConfiguration = try RedisConfiguration(url: host.config.redisURL)
 // Polling gets its own connection so a long pipeline never waits behind RPC work (and vice versa).
 let pollingRedis = RedisClient(configuration: redisConfiguration, logger: host.logger)
 let alarms = AlarmStore(redis: host.redis, publisher: events)
-let subscribe = SubscribeHandler(redis: host.redis)
+let subscriptionLimits: SubscriptionLimits
+do {
+    subscriptionLimits = try SubscriptionLimits(config: host.config)
+} catch {
+    host.logger.critical("scheduler cannot start: \(error)")
+    exit(1)
+}
+let subscribe = SubscribeHandler(redis: host.redis, limits: subscriptionLimits)
 let control = ControlHandler(
     redis: host.redis,
     keyTemplate: host.config.string("SWITCHBOARD_CONTROL_KEY_TEMPLATE", default: "{source}:{channel}:{type}:TODO")
@@ -38,7 +45,9 @@ RoomService(
     publisher: events
 ).register(on: host.rpc)
 QuestionService(
-    store: QuestionStore(redis: host.redis, taskTTLSeconds: host.config.int("SWITCHBOARD_TASK_TTL_SECONDS", default: 3600)),
+    store: QuestionStore(
+        redis: host.redis, taskTTLSeconds: host.config.int("SWITCHBOARD_TASK_TTL_SECONDS", default: 3600),
+        suggestionCap: host.config.int("SWITCHBOARD_QUESTION_SUGGESTIONS_MAX", default: QuestionStore.defaultSuggestionCap)),
     publisher: events
 ).register(on: host.rpc)
 

@@ -35,13 +35,19 @@ do {
 } catch {
     fail("cannot set up the bus: \(error)")
 }
+let subscriptionLimits: SubscriptionLimits
+do {
+    subscriptionLimits = try SubscriptionLimits(config: config)
+} catch {
+    fail(error.description)
+}
 let authenticator = Authenticator(tokens: await TokenAuthority(secret: secret), trustProxy: config.bool("SWITCHBOARD_TRUST_PROXY", default: false))
 let messageRouter = MessageRouter([
     PingHandler(),
     HeartbeatHandler(),
-    SubscribeHandler(),
+    SubscribeHandler(limits: subscriptionLimits),
     UnsubscribeHandler(),
-    SubscribeAlarmsHandler(),
+    SubscribeAlarmsHandler(limits: subscriptionLimits),
     UnsubscribeAlarmsHandler(),
     ControlHandler(),
     PermissionCheckHandler(),

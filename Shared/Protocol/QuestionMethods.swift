@@ -5,8 +5,10 @@ public enum QuestionQueue {
     public static let stream = "questions"
     /// Their consumer group: each question goes to one worker, and stays pending until that worker acknowledges it.
     public static let group = "answer-workers"
+    /// In characters; the upper bound is in bytes (`InputLimits.questionBytes`).
     public static let minLength = 3
-    public static let maxLength = 1000
+    /// In bytes, the same as `InputLimits.questionBytes`; also bounds a suggestion `prefix`.
+    public static let maxLength = InputLimits.questionBytes
 
     /// The form questions are counted and matched in for suggestions: lower case, single spaces, trimmed.
     public static func normalise(_ text: String) -> String {

@@ -300,6 +300,67 @@ struct AuthTests {
         let retry = Int(limited.headers["retry-after"] ?? "") ?? 0
         #expect((1...20).contains(retry), "Retry-After \(limited.headers)")
     }
+
+    /// A register flood from one IP is cut off after the bucket's burst with 429 and `Retry-After`, and the refused
+    /// attempts create nothing; attempts that fail validation count too, so the limit also bounds name probing.
+    @Test func registrationsPerIPAreLimitedWith429AndRetryAfter() async throws {
+        let cluster = try await AuthTestKit.start(["SWITCHBOARD_REGISTER_RATE_PER_MIN": "3"])
+        defer { cluster.shutdown() }
+        let started = ContinuousClock.now
+        let invalid = try await AuthTestKit.post(cluster, "/api/auth/register", ["username": "x", "password": "flood password"])
+        #expect(invalid.status == 400, "\(invalid.text)")
+        var answers: [(name: String, answer: Cluster.HTTPAnswer)] = []
+        for index in 0..<8 {
+            let name = "flood\(index)"
+            answers.append((name, try await AuthTestKit.post(cluster, "/api/auth/register", ["username": name, "password": "flood password"])))
+        }
+        // A burst of 3, then one token per 20 s: however slow this machine was, no more than that got through.
+        let elapsed = ContinuousClock.now - started
+        let allowance = 3 + Int(elapsed.components.seconds / 20)
+        let created = answers.filter { $0.answer.status == 201 }.map(\.name)
+        let limited = answers.filter { $0.answer.status == 429 }.map(\.answer)
+        // The invalid attempt took one of them. Each request is bounded by a 5 s timeout, so the loop lasts at most 45 s:
+        // at most 5 tokens, at least 3 refusals.
+        #expect((2...(allowance - 1)).contains(created.count), "\(answers.map(\.answer.status)) in \(elapsed)")
+        #expect(Array(created.prefix(2)) == ["flood0", "flood1"], "the burst serves the first attempts")
+        #expect(created.count + limited.count == answers.count, "\(answers.map(\.answer.status))")
+        let first = try #require(limited.first)
+        #expect(try first.json()["code"] as? String == "rate_limited")
+        let retry = Int(first.headers["retry-after"] ?? "") ?? 0
+        #expect((1...20).contains(retry), "Retry-After \(first.headers)")
+
+        let redis = AuthTestKit.redis(cluster)
+        defer { redis.shutdown() }
+        let users = Set(try await redis.send("SMEMBERS", "users").array?.compactMap(\.text) ?? [])
+        #expect(users == Set(created))
+        // The limit is per IP and for registration only: login from the same address still works.
+        _ = try await AuthTestKit.login(cluster, "flood0", "flood password")
+    }
+
+    /// `anonymous`, `admin` and `system…` cannot be registered, in any case or with separators and digit look-alikes;
+    /// the operator can still create `admin` (the bootstrap variables), and near names that are not reserved register.
+    @Test func reservedNamesCannotBeRegisteredButTheOperatorMayCreateAdmin() async throws {
+        let cluster = try await AuthTestKit.start(["SWITCHBOARD_ADMIN_USER": "admin", "SWITCHBOARD_ADMIN_PASSWORD": "operator password"])
+        defer { cluster.shutdown() }
+        for name in [
+            "anonymous", "Anonymous", "ANONYMOUS", "admin", "Admin", "ad-min", "adm1n", "system", "System", "system-x", "SYSTEM_bot", "sys.tem",
+        ] {
+            let answer = try await AuthTestKit.post(cluster, "/api/auth/register", ["username": name, "password": "reserved password"])
+            #expect(answer.status == 403, "\(name) → \(answer.status) \(answer.text)")
+            #expect(try answer.json()["code"] as? String == "reserved_name", "\(name) → \(answer.text)")
+            #expect((try answer.json()["message"] as? String ?? "").contains("reserved"), "\(name) → \(answer.text)")
+        }
+        for name in ["administrator", "anon", "mysystem", "sysadmin"] {
+            try await AuthTestKit.register(cluster, name, "ordinary password")
+        }
+        let session = try await AuthTestKit.waitForLogin(cluster, "admin", "operator password")
+        #expect(session["roles"] as? [String] == ["admin"])
+
+        let redis = AuthTestKit.redis(cluster)
+        defer { redis.shutdown() }
+        let users = Set(try await redis.send("SMEMBERS", "users").array?.compactMap(\.text) ?? [])
+        #expect(users == ["admin", "administrator", "anon", "mysystem", "sysadmin"])
+    }
 }
 
 /// Starting auth + edge and talking to the account API, shared by the auth suites.
@@ -307,7 +368,9 @@ enum AuthTestKit {
     static let adminPassword = "root password 1"
     static let adminEnvironment = ["SWITCHBOARD_ADMIN_USER": "root", "SWITCHBOARD_ADMIN_PASSWORD": adminPassword]
     /// Cheap hashing for speed; `theDefaultKDFCostIsAtLeast100kIterations` checks the real default.
-    static let fastEnvironment = ["SWITCHBOARD_PBKDF2_ITERATIONS": "1000", "SWITCHBOARD_LOGIN_RATE_PER_MIN": "0"]
+    static let fastEnvironment = [
+        "SWITCHBOARD_PBKDF2_ITERATIONS": "1000", "SWITCHBOARD_LOGIN_RATE_PER_MIN": "0", "SWITCHBOARD_REGISTER_RATE_PER_MIN": "0",
+    ]
 
     static func start(_ environment: [String: String] = [:], processes: [String] = ["auth", "ws-edge"]) async throws -> Cluster {
         let cluster = try await Cluster.start(processes, environment: fastEnvironment.merging(environment) { $1 })

@@ -41,6 +41,7 @@ final class ChaosCluster {
             "SWITCHBOARD_MESSAGE_RATE": "100000",
             "SWITCHBOARD_MESSAGE_BURST": "100000",
             "SWITCHBOARD_LOGIN_RATE_PER_MIN": "0",
+            "SWITCHBOARD_REGISTER_RATE_PER_MIN": "0",
             "SWITCHBOARD_PBKDF2_ITERATIONS": "10000",
             "SWITCHBOARD_SIGNER_UPSTREAM": "ws://127.0.0.1:\(simPort)/",
         ]

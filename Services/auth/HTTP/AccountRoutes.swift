@@ -32,9 +32,14 @@ struct AccountRoutes: Sendable {
         routes.on("GET", "/api/auth/me") { call in try await StorageFailure.http { try await me(call) } }
     }
 
-    /// New accounts are viewers; only an admin grants more (`PUT /api/auth/users/{name}/roles`).
+    /// New accounts are viewers; only an admin grants more (`PUT /api/auth/users/{name}/roles`). Limited per client IP
+    /// (every attempt counts, so the limit also bounds probing which names exist) and refused for reserved names.
     func register(_ call: HTTPCall) async throws -> ForwardedResponse {
         let body = try call.decodeBounded(Credentials.self)
+        try await limit(call, kind: RateLimiter.registerKind, what: "registrations")
+        if let problem = ReservedNames.problem(userName: body.username) {
+            throw HTTPError(403, "reserved_name", problem)
+        }
         do {
             let account = try await auth.accounts.create(name: body.username, password: body.password, roles: [Role.viewer.rawValue])
             return .json(UserView(account), status: 201)
@@ -47,17 +52,22 @@ struct AccountRoutes: Sendable {
 
     func login(_ call: HTTPCall) async throws -> ForwardedResponse {
         let body = try call.decodeBounded(Credentials.self)
-        if auth.rates.buckets[RateLimiter.loginKind] != nil {
-            let decision = try await auth.rates.check(subject: "ip:\(IPAddress.key(call.request.clientIP))", kind: RateLimiter.loginKind)
-            if !decision.allowed {
-                let retry = decision.retryAfterSeconds ?? 60
-                throw HTTPError(429, "rate_limited", "too many login attempts; retry in \(retry) s", headers: ["retry-after": String(retry)])
-            }
-        }
+        try await limit(call, kind: RateLimiter.loginKind, what: "login attempts")
         guard let account = try await auth.accounts.authenticate(name: body.username, password: body.password) else {
             throw Self.invalidCredentials
         }
         return .json(try await auth.sessions.start(user: account.name, roles: account.roles))
+    }
+
+    /// Takes one token of the client IP's `kind` bucket; 429 with `Retry-After` when it is empty. No bucket (its rate set
+    /// to 0) means no limit.
+    private func limit(_ call: HTTPCall, kind: String, what: String) async throws {
+        guard auth.rates.buckets[kind] != nil else { return }
+        let decision = try await auth.rates.check(subject: "ip:\(IPAddress.key(call.request.clientIP))", kind: kind)
+        if !decision.allowed {
+            let retry = decision.retryAfterSeconds ?? 60
+            throw HTTPError(429, "rate_limited", "too many \(what) from this address; retry in \(retry) s", headers: ["retry-after": String(retry)])
+        }
     }
 
     func refresh(_ call: HTTPCall) async throws -> ForwardedResponse {

@@ -20,6 +20,8 @@ struct RateLimiter: Sendable {
     static let maxSubjectLength = 200
     /// Login attempts per client IP (HTTP only; present when `SWITCHBOARD_LOGIN_RATE_PER_MIN` is above 0).
     static let loginKind = "login"
+    /// Registrations per client IP (HTTP only; present when `SWITCHBOARD_REGISTER_RATE_PER_MIN` is above 0).
+    static let registerKind = "register"
 
     static func key(kind: String, subject: String) -> String { "rate:\(kind):\(subject)" }
 

@@ -20,6 +20,8 @@ struct AuthSettings: Sendable {
     let questionRatePerMinute: Double
     /// Login attempts per client IP per minute (also the burst); 0 turns the limit off (benchmarks).
     let loginRatePerMinute: Double
+    /// Registrations per client IP per minute (also the burst); 0 turns the limit off (benchmarks, chaos runs).
+    let registerRatePerMinute: Double
     let adminUser: String?
     let adminPassword: String?
 
@@ -37,6 +39,7 @@ struct AuthSettings: Sendable {
         messageBurst = config.double("SWITCHBOARD_MESSAGE_BURST", default: 40)
         questionRatePerMinute = config.double("SWITCHBOARD_QUESTION_RATE_PER_MIN", default: 5)
         loginRatePerMinute = config.double("SWITCHBOARD_LOGIN_RATE_PER_MIN", default: 10)
+        registerRatePerMinute = config.double("SWITCHBOARD_REGISTER_RATE_PER_MIN", default: 5)
         let user = config.environment["SWITCHBOARD_ADMIN_USER"].flatMap { $0.isEmpty ? nil : $0 }
         let password = config.environment["SWITCHBOARD_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         adminUser = user
@@ -56,10 +59,11 @@ struct AuthSettings: Sendable {
         ] where value < 1 {
             throw Invalid(description: "\(name) must be a positive number of seconds or connections (got \(value))")
         }
-        guard messageRatePerSecond > 0, messageBurst >= 1, questionRatePerMinute > 0, loginRatePerMinute >= 0 else {
+        guard messageRatePerSecond > 0, messageBurst >= 1, questionRatePerMinute > 0, loginRatePerMinute >= 0, registerRatePerMinute >= 0 else {
             throw Invalid(
                 description:
-                    "rate limits must be positive (SWITCHBOARD_MESSAGE_RATE, _MESSAGE_BURST ≥ 1, _QUESTION_RATE_PER_MIN; _LOGIN_RATE_PER_MIN ≥ 0)")
+                    "rate limits must be positive (SWITCHBOARD_MESSAGE_RATE, _MESSAGE_BURST ≥ 1, _QUESTION_RATE_PER_MIN; _LOGIN_RATE_PER_MIN and _REGISTER_RATE_PER_MIN ≥ 0)"
+            )
         }
         if (user == nil) != (password == nil) {
             throw Invalid(description: "set both SWITCHBOARD_ADMIN_USER and SWITCHBOARD_ADMIN_PASSWORD, or neither")

@@ -26,6 +26,9 @@ struct AuthComponents: Sendable {
         if settings.loginRatePerMinute > 0 {
             buckets[RateLimiter.loginKind] = RateLimiter.Bucket.perMinute(settings.loginRatePerMinute)
         }
+        if settings.registerRatePerMinute > 0 {
+            buckets[RateLimiter.registerKind] = RateLimiter.Bucket.perMinute(settings.registerRatePerMinute)
+        }
         rates = RateLimiter(redis: redis, buckets: buckets)
         rooms = RoomACLStore(redis: redis)
     }

@@ -13,6 +13,7 @@ struct ControlHandler: Sendable {
         guard params.channelID > 0, params.pointID >= 0 else { throw RPCError.badRequest("channel_id and point_id must be positive") }
         guard TelemetryGroup.isValidSource(params.source) else { throw RPCError.badRequest("invalid source") }
         guard JSONWriter.isJSONNumber(Array(params.valueJSON.utf8)) else { throw RPCError.badRequest("value must be a number") }
+        if let problem = Self.sizeProblem(params) { throw RPCError.badRequest(problem) }
         let key =
             keyTemplate
             .replacingOccurrences(of: "{source}", with: params.source)
@@ -38,5 +39,12 @@ struct ControlHandler: Sendable {
         writer.raw("}")
         let length = try await redis.sendBytes([Array("RPUSH".utf8), Array(key.utf8), writer.bytes])
         return .init(key: key, queueLength: length.int ?? 0)
+    }
+
+    /// The client-chosen text written into the command, each within its `InputLimits` bound (the edge checks the same).
+    static func sizeProblem(_ params: ControlCommand.Params) -> String? {
+        InputLimits.problem("id", params.commandID, maxBytes: InputLimits.clientIDBytes)
+            ?? InputLimits.problem("command_type", params.commandType, maxBytes: InputLimits.controlCommandTypeBytes)
+            ?? params.reason.flatMap { InputLimits.problem("reason", $0, maxBytes: InputLimits.controlReasonBytes) }
     }
 }

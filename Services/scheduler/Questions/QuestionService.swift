@@ -10,22 +10,21 @@ struct QuestionService: Sendable {
 
     static let maxHistoryLimit = 100
     static let maxSuggestions = 10
-    static let maxAnswerLength = 10_000
+    /// A worker's answer, in UTF-8 bytes.
+    static let maxAnswerBytes = 10_000
 
     func register(on rpc: RPCServer) {
         rpc.register(QuestionAsk.self) { params, _ in
             let question = params.question.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (QuestionQueue.minLength...QuestionQueue.maxLength).contains(question.count) else {
-                throw RPCError.badRequest("question must be \(QuestionQueue.minLength) to \(QuestionQueue.maxLength) characters")
-            }
+            if let problem = InputLimits.questionProblem(question) { throw RPCError.badRequest(problem) }
             try Self.validate(user: params.user)
             let taskID = try await store.ask(user: params.user, question: question, session: params.session)
             return QuestionAsk.Result(taskID: taskID, status: "processing")
         }
         rpc.register(QuestionComplete.self) { params, _ in
             try Self.validate(user: params.user)
-            guard !params.taskID.isEmpty, params.taskID.utf8.count <= 64, params.answer.count <= Self.maxAnswerLength else {
-                throw RPCError.badRequest("task id must be 1 to 64 bytes and the answer at most \(Self.maxAnswerLength) characters")
+            guard !params.taskID.isEmpty, params.taskID.utf8.count <= 64, params.answer.utf8.count <= Self.maxAnswerBytes else {
+                throw RPCError.badRequest("task id must be 1 to 64 bytes and the answer at most \(Self.maxAnswerBytes) bytes")
             }
             guard let question = try await store.complete(params) else { return QuestionComplete.Result(published: false) }
             let topic = "user/\(params.user)"

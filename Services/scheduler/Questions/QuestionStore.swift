@@ -9,10 +9,13 @@ import Synchronization
 /// - `questions:{user}` stream: the user's own history (`kind` question or answer), capped;
 /// - `questions` stream with the consumer group `answer-workers`: the work queue;
 /// - `questions:popular` sorted set (count per normalised question) and `questions:lex` (the same members at score 0,
-///   for prefix search with `ZRANGEBYLEX`).
+///   for prefix search with `ZRANGEBYLEX`), both trimmed to `suggestionCap` members on every ask: `popular` keeps the
+///   most asked, `lex` the members `popular` still has (see `trim`), so neither grows with every distinct question.
 final class QuestionStore: Sendable {
     let redis: RedisClient
     let taskTTLSeconds: Int
+    /// The most distinct questions kept for suggestions (`SWITCHBOARD_QUESTION_SUGGESTIONS_MAX`).
+    let suggestionCap: Int
     private let groupReady = Mutex(false)
 
     static let queueMaxLength = 100_000
@@ -20,10 +23,12 @@ final class QuestionStore: Sendable {
     static let popularKey = "questions:popular"
     static let lexKey = "questions:lex"
     static let maxSuggestionCandidates = 200
+    static let defaultSuggestionCap = 10_000
 
-    init(redis: RedisClient, taskTTLSeconds: Int) {
+    init(redis: RedisClient, taskTTLSeconds: Int, suggestionCap: Int = QuestionStore.defaultSuggestionCap) {
         self.redis = redis
         self.taskTTLSeconds = taskTTLSeconds
+        self.suggestionCap = max(1, suggestionCap)
     }
 
     static func taskKey(_ id: String) -> String { "task:\(id)" }
@@ -65,7 +70,33 @@ final class QuestionStore: Sendable {
         guard case .array = replies.last else {
             throw RPCError(code: RPCError.internalCode, message: "storing the question failed: \(replies.last ?? .null)")
         }
+        // Best effort: the question is stored and queued either way, and the next ask trims what this one could not.
+        try? await trim()
         return taskID
+    }
+
+    /// Drops the least asked questions past `suggestionCap` from `popular` (`ZREMRANGEBYRANK`, lowest counts first) and
+    /// the same members from `lex`, atomically. A new question enters with count 1, so under pressure it is among the
+    /// first to go: the suggestions keep what many people asked, which is what they are for.
+    private static let trimScript = RedisScript(
+        """
+        local cap = tonumber(ARGV[1])
+        local excess = redis.call('ZCARD', KEYS[1]) - cap
+        if excess > 0 then
+          local gone = redis.call('ZRANGE', KEYS[1], 0, excess - 1)
+          redis.call('ZREMRANGEBYRANK', KEYS[1], 0, excess - 1)
+          for i = 1, #gone, 500 do
+            redis.call('ZREM', KEYS[2], unpack(gone, i, math.min(i + 499, #gone)))
+          end
+        end
+        -- lex holds popular's members; should it ever hold more (written by an older version), it is cut to the cap too.
+        local lexExcess = redis.call('ZCARD', KEYS[2]) - cap
+        if lexExcess > 0 then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, lexExcess - 1) end
+        return math.max(excess, 0)
+        """)
+
+    func trim() async throws {
+        _ = try await Self.trimScript.run(redis, keys: [Self.popularKey, Self.lexKey], arguments: [String(suggestionCap)])
     }
 
     private static let finish = RedisScript(

@@ -15,7 +15,6 @@ struct RoomService: Sendable {
     let publisher: EventPublisher
     let posts = KeyedSerialQueue()
 
-    static let maxContentLength = 2000
     static let maxHistoryLimit = 1000
 
     func register(on rpc: RPCServer) {
@@ -94,8 +93,9 @@ struct RoomService: Sendable {
     /// are chained so they are published in stream order.
     func post(_ params: ChatPost.Params) async throws -> ChatEntry {
         try Self.validate(room: params.room)
-        guard (1...Self.maxContentLength).contains(params.content.count) else {
-            throw RPCError.badRequest("content must be 1 to \(Self.maxContentLength) characters")
+        if let problem = InputLimits.chatContentProblem(params.content) { throw RPCError.badRequest(problem) }
+        if let clientID = params.clientID, let problem = InputLimits.problem("id", clientID, maxBytes: InputLimits.clientIDBytes) {
+            throw RPCError.badRequest(problem)
         }
         guard !params.user.isEmpty else { throw RPCError.badRequest("user is required") }
         let history = history

@@ -1,13 +1,26 @@
 import Foundation
 import Redis
+import ServiceKit
 import SwitchboardProtocol
 
 /// `scheduler.subscribe`: which requested channels exist in Redis, the merged group, and its current `data_batch`.
+///
+/// The existence check is one pipelined round trip (one `EXISTS` per channel, all written before any reply is read),
+/// and both channel bounds are enforced here, whoever calls: a request over either changes nothing.
 struct SubscribeHandler: Sendable {
     let redis: RedisClient
+    let limits: SubscriptionLimits
 
     func handle(_ params: TelemetrySubscribe.Params) async throws -> TelemetrySubscribe.Result {
         guard TelemetryGroup.isValidSource(params.source) else { throw RPCError.badRequest("invalid source \(params.source)") }
+        guard params.requested.count <= limits.perSubscribe else {
+            throw RPCError.badRequest(
+                "data.channels lists \(params.requested.count) channels; at most \(limits.perSubscribe) per subscribe "
+                    + "(\(SubscriptionLimits.perSubscribeVariable))")
+        }
+        guard Set(params.existing).count <= limits.perConnection else {
+            throw RPCError.badRequest("existing holds more than \(limits.perConnection) channels (\(SubscriptionLimits.perConnectionVariable))")
+        }
         var failed: [ChannelReference] = []
         var candidates: [Int] = []
         for reference in params.requested {
@@ -30,6 +43,11 @@ struct SubscribeHandler: Sendable {
             if present.contains(channel) { subscribed.append(channel) } else { failed.append(.id(channel)) }
         }
         let merged = Set(params.existing).union(subscribed)
+        guard merged.count <= limits.perConnection else {
+            throw RPCError.badRequest(
+                "data.channels would make the subscription \(merged.count) channels; at most \(limits.perConnection) per connection "
+                    + "(\(SubscriptionLimits.perConnectionVariable)); nothing was changed")
+        }
         guard let group = TelemetryGroup(intervalMs: params.intervalMs, channels: merged, types: types, source: params.source) else {
             return .init(subscribed: subscribed, failed: failed, topic: nil, channels: [], frame: nil)
         }

@@ -109,8 +109,10 @@ enum APICatalog {
             responses: [
                 .json(201, "The new account.", Schema.ref("User")),
                 .error(400, "The user name or password breaks a rule (`invalid_input`)."),
+                .error(403, "The name is reserved: `anonymous`, `admin`, `system…` (`reserved_name`)."),
                 .error(409, "The user exists (`user_exists`)."),
                 .error(413, "The body exceeds 8 KiB (`body_too_large`)."),
+                .error(429, "Too many registrations from this IP (`rate_limited`).", headers: ["Retry-After": "Seconds to wait."]),
             ]),
         APIOperation(
             method: "POST", path: "/api/auth/login", owner: .auth, summary: "Log in: an access JWT and a refresh token",

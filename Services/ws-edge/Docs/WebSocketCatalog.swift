@@ -27,7 +27,7 @@ enum WebSocketCatalog {
         Exchange(
             client: "subscribe", server: "subscribe_ack, then data_batch at once and every interval",
             notes: "channels, data_types (T, S, C, A), interval 100 ms – 1 h, source (default comsrv: keys {source}:{channel}:{type}). "
-                + "A data_batch holds every channel of the group and is the same frame for every member.",
+                + "At most 1000 channels per subscribe and per connection by default. A data_batch holds every channel of the group and is the same frame for every member.",
             example: #"{"type":"subscribe","id":"sub_001","data":{"channels":[1001,1002],"data_types":["T","S"],"interval":1000}}"#),
         Exchange(
             client: "unsubscribe", server: "unsubscribe_ack", notes: "channels optional: all when absent.",
@@ -39,7 +39,7 @@ enum WebSocketCatalog {
         Exchange(
             client: "control", server: "control_ack",
             notes: "Role operator. channel_id, point_id, value (0 is valid), type C or A, command_type; "
-                + "RPUSH {source}:{channel}:{C|A}:TODO for the field side.",
+                + "RPUSH {source}:{channel}:{C|A}:TODO for the field side. id and command_type at most 64 bytes, reason 256.",
             example: #"{"type":"control","id":"ctrl_001","data":{"channel_id":1001,"point_id":1,"value":0,"type":"C","command_type":"set_value"}}"#),
         Exchange(
             client: "ping", server: "pong", notes: "server_time and latency; WebSocket ping/pong also works at the protocol level.",
@@ -53,7 +53,8 @@ enum WebSocketCatalog {
             example: #"{"type":"leave_room","id":"l1","data":{"room":"lobby"}}"#),
         Exchange(
             client: "chat_message", server: "chat_message to the room, sender included",
-            notes: "room, content. Persisted before fan-out; the echo carries message_id, server_time and your id as client_id.",
+            notes: "room, content (at most 2000 UTF-8 bytes). Persisted before fan-out; the echo carries message_id, server_time and "
+                + "your id (at most 64 bytes) as client_id.",
             example: #"{"type":"chat_message","id":"c1","data":{"room":"lobby","content":"hello"}}"#),
         Exchange(
             client: "get_history", server: "history", notes: "room, or your own questions without one; limit, before.",
@@ -63,7 +64,7 @@ enum WebSocketCatalog {
             example: #"{"type":"clear_history","id":"x1","data":{}}"#),
         Exchange(
             client: "ask_question", server: "question_accepted (task_id), later task_update and answer",
-            notes: "question; signed-in users only, rate-limited per user (default 5/min), length-checked.",
+            notes: "question (3 characters to 1000 UTF-8 bytes); signed-in users only, rate-limited per user (default 5/min).",
             example: #"{"type":"ask_question","id":"q1","data":{"question":"How do I join a room?"}}"#),
         Exchange(
             client: "get_suggestions", server: "suggestions", notes: "prefix: from earlier questions.",

@@ -1,8 +1,12 @@
 import Foundation
+import ServiceKit
 
 /// `subscribe_alarms`: all alarms (`alarm/*`) or those of given channels (`alarm/<channel>`); a new call replaces the old.
 struct SubscribeAlarmsHandler: MessageHandler {
     let type = "subscribe_alarms"
+    /// A call replaces the previous one, so one list is the connection's whole alarm subscription: it is bounded by the
+    /// smaller of the two telemetry channel bounds.
+    let limits: SubscriptionLimits
 
     private struct Request: Decodable {
         let channels: [Int]?
@@ -21,8 +25,16 @@ struct SubscribeAlarmsHandler: MessageHandler {
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
         let request = try message.decodeData(Request.self, empty: Request(channels: nil)).get()
-        if let channels = request.channels, channels.contains(where: { $0 <= 0 }) || channels.count > 10_000 {
+        if let channels = request.channels, channels.contains(where: { $0 <= 0 }) {
             throw ProtocolFailure(code: .invalidMessage, message: "channels must be positive channel ids", requestID: message.id)
+        }
+        let maxChannels = min(limits.perSubscribe, limits.perConnection)
+        if let channels = request.channels, Set(channels).count > maxChannels {
+            throw ProtocolFailure(
+                code: .invalidMessage,
+                message: "data.channels lists \(Set(channels).count) channels; at most \(maxChannels) "
+                    + "(\(SubscriptionLimits.perSubscribeVariable) / \(SubscriptionLimits.perConnectionVariable))",
+                requestID: message.id)
         }
         let topics: Set<String> =
             if let channels = request.channels, !channels.isEmpty { Set(channels.map { "alarm/\($0)" }) } else { ["alarm/*"] }

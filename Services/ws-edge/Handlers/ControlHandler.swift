@@ -92,6 +92,14 @@ struct ControlHandler: MessageHandler {
             return
         }
         let commandType = request.commandType ?? "set_value"
+        // The frame id (as `command_id`), `command_type` and `reason` go into the command the field side reads: bounded.
+        if let problem = InputLimits.problem("id", commandID, maxBytes: InputLimits.clientIDBytes)
+            ?? InputLimits.problem("command_type", commandType, maxBytes: InputLimits.controlCommandTypeBytes)
+            ?? request.reason.flatMap({ InputLimits.problem("reason", $0, maxBytes: InputLimits.controlReasonBytes) })
+        {
+            ack("failed", success: false, error: problem)
+            return
+        }
         let type = request.dataType ?? (["control", "remote_control", "switch"].contains(commandType) ? "C" : "A")
         guard type == "C" || type == "A" else {
             ack("failed", success: false, error: "type must be C (control) or A (adjustment)")

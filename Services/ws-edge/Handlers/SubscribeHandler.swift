@@ -1,10 +1,14 @@
 import Foundation
+import ServiceKit
 import SwitchboardProtocol
 
 /// `subscribe`: validates the request, asks the scheduler which channels exist, moves the connection to the group of its
 /// merged subscription, and sends `subscribe_ack` then the group's current `data_batch`.
 struct SubscribeHandler: MessageHandler {
     let type = "subscribe"
+    /// The per-subscribe bound is checked here too, so an oversized list never crosses the bus; the per-connection one
+    /// needs to know which channels exist, so only the scheduler checks it.
+    let limits: SubscriptionLimits
 
     private struct Request: Decodable {
         let channels: [ChannelReference]
@@ -47,8 +51,12 @@ struct SubscribeHandler: MessageHandler {
         guard TelemetryGroup.isValidSource(source) else {
             throw ProtocolFailure(code: .invalidMessage, message: "source must be 1–32 letters, digits, _ or -", requestID: message.id)
         }
-        guard !request.channels.isEmpty, request.channels.count <= 10_000 else {
-            throw ProtocolFailure(code: .invalidMessage, message: "channels must list 1 to 10000 channel ids", requestID: message.id)
+        guard !request.channels.isEmpty, request.channels.count <= limits.perSubscribe else {
+            throw ProtocolFailure(
+                code: .invalidMessage,
+                message: "data.channels must list 1 to \(limits.perSubscribe) channel ids (got \(request.channels.count); "
+                    + "\(SubscriptionLimits.perSubscribeVariable))",
+                requestID: message.id)
         }
 
         // A later subscribe adds to the earlier one (same source), with the newest interval and the union of types.

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Metrics
 import NIOCore
 import SwitchboardProtocol
 import Synchronization
@@ -31,6 +33,7 @@ final class Connection: Sendable {
         var closeRequest: CloseRequest?
         var framesIn = 0
         var framesOut = 0
+        var oversizedDrops = 0
         /// Per-connection facts handlers keep (e.g. the telemetry subscription) by key.
         var attachments: [String: any Sendable] = [:]
     }
@@ -58,8 +61,35 @@ final class Connection: Sendable {
             requestClose(code: 1008, reason: "slow consumer: outbound queue over its bound")
         case .closed:
             break
+        case .tooLarge:
+            refuseOversized(frame)
         }
     }
+
+    /// A frame bigger than the connection's whole byte bound (`SWITCHBOARD_WS_QUEUE_BYTES`) is dropped, logged, and the
+    /// client told with an `error` frame (`REJECTED`, sizes in `details`), so it can ask for less (a smaller history
+    /// `limit`, fewer channels); the connection stays open. The notice is small, so it cannot be refused in turn.
+    private func refuseOversized(_ frame: ByteBuffer) {
+        let size = frame.readableBytes
+        let type = RoomFrameHead.value(of: #""type":""#, in: frame.readableBytesView) ?? "?"
+        let drops = state.withLock { state in
+            state.oversizedDrops += 1
+            return state.oversizedDrops
+        }
+        // A group's data_batch can be oversized on every tick: warn once per connection, then only count.
+        Self.logger.log(
+            level: drops == 1 ? .warning : .debug, "outbound frame dropped: larger than the connection's queue bound",
+            metadata: ["connection": "\(id)", "type": "\(type)", "bytes": "\(size)", "limit": "\(queue.maxBytes)", "drops": "\(drops)"])
+        Counter(label: "switchboard_ws_oversized_frames_dropped_total").increment()
+        let notice = ServerFrame.error(
+            ProtocolFailure(
+                code: .rejected,
+                message: "a \(type) frame of \(size) bytes was not sent: it is larger than this connection's \(queue.maxBytes)-byte bound",
+                details: ["frame_type": type, "frame_bytes": String(size), "limit_bytes": String(queue.maxBytes)]))
+        if notice.readableBytes <= queue.maxBytes { send(notice) }
+    }
+
+    private static let logger = Logger(label: "ws-edge.connection")
 
     /// Asks the session to close with this code; the first request wins.
     func requestClose(code: UInt16, reason: String) {

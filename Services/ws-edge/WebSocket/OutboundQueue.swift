@@ -5,7 +5,9 @@ import Synchronization
 /// One connection's bounded queue of frames waiting to be written.
 ///
 /// Fan-out only appends here, from any thread, and never waits: a client that stops reading fills its own queue and is
-/// cut off (close code 1008) when it passes the bound, while everybody else's frames keep flowing.
+/// cut off (close code 1008) when it passes the bound, while everybody else's frames keep flowing. A single frame larger
+/// than the whole byte bound is refused (`tooLarge`) even when the writer is idle: the bound is what one connection may
+/// make this edge hold, and handing such a frame straight to a waiting writer would skip it.
 final class OutboundQueue: Sendable {
     enum Outcome: Sendable, Equatable {
         case queued
@@ -13,6 +15,8 @@ final class OutboundQueue: Sendable {
         case overflowed
         /// The queue is closed; the frame is dropped.
         case closed
+        /// The frame alone is larger than `maxBytes`; it is dropped and the queue is unchanged (still open).
+        case tooLarge
     }
 
     private struct State {
@@ -35,6 +39,7 @@ final class OutboundQueue: Sendable {
     func enqueue(_ frame: ByteBuffer) -> Outcome {
         let (outcome, waiter): (Outcome, CheckedContinuation<ByteBuffer?, Never>?) = state.withLock { state in
             if state.closed { return (.closed, nil) }
+            if frame.readableBytes > maxBytes { return (.tooLarge, nil) }
             if let waiter = state.waiter {
                 state.waiter = nil
                 return (.queued, waiter)

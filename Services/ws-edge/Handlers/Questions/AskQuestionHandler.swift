@@ -1,7 +1,7 @@
 import Foundation
 import SwitchboardProtocol
 
-/// `ask_question` {question}: a signed-in user's question (3 to 1000 characters, at most 5 a minute by default from
+/// `ask_question` {question}: a signed-in user's question (3 characters to 1000 bytes, at most 5 a minute by default from
 /// auth's `question` bucket) becomes a task; `question_accepted` {task_id} comes back at once, and `task_update` and
 /// `answer` reach all the user's connections when a worker has answered.
 struct AskQuestionHandler: MessageHandler {
@@ -26,9 +26,7 @@ struct AskQuestionHandler: MessageHandler {
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
         let request = try message.decodeData(Request.self).get()
         let question = request.question.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (QuestionQueue.minLength...QuestionQueue.maxLength).contains(question.count) else {
-            throw .invalid("question must be \(QuestionQueue.minLength) to \(QuestionQueue.maxLength) characters", message)
-        }
+        if let problem = InputLimits.questionProblem(question) { throw .invalid(problem, message) }
         guard let principal = connection.principal else { throw .signInNeeded("ask_question", message) }
         let decision: PolicyDecision
         let result: QuestionAsk.Result

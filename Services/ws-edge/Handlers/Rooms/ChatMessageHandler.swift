@@ -2,11 +2,10 @@ import SwitchboardProtocol
 
 /// `chat_message` {room, content}: a member's message, stored in the room's history by the scheduler and then sent to
 /// every member (the sender included) as one `chat_message` frame with its stream id, server time, user and the sender's
-/// frame id as `client_id`. The per-user message rate limit is the edge's rate-limit hook.
+/// frame id as `client_id`. The per-user message rate limit is the edge's rate-limit hook. Content and id are bounded in
+/// UTF-8 bytes (`InputLimits`); the scheduler checks the same, so a bypassed edge stores nothing bigger.
 struct ChatMessageHandler: MessageHandler {
     let type = "chat_message"
-
-    static let maxContentLength = 2000
 
     private struct Request: Decodable {
         let room: String
@@ -16,10 +15,10 @@ struct ChatMessageHandler: MessageHandler {
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
         let request = try message.decodeData(Request.self).get()
         guard RoomName.isValid(request.room) else { throw .invalid("room must match ^[A-Za-z0-9_.-]{1,64}$", message) }
-        guard (1...Self.maxContentLength).contains(request.content.count),
-            !request.content.allSatisfy({ $0.isWhitespace })
-        else {
-            throw .invalid("content must be 1 to \(Self.maxContentLength) characters and not blank", message)
+        if let problem = InputLimits.chatContentProblem(request.content) { throw .invalid(problem, message) }
+        // The frame id is stored with the message as its `client_id`, so it is bounded like the content.
+        if let id = message.id, let problem = InputLimits.problem("id", id, maxBytes: InputLimits.clientIDBytes) {
+            throw .invalid(problem, message)
         }
         guard let principal = connection.principal else { throw .signInNeeded("chat", message) }
         guard RoomHub.shared.rooms(of: connection).contains(request.room) else {
