@@ -3,8 +3,9 @@ import ServiceKit
 
 /// The signer's configuration from `SWITCHBOARD_SIGNER_*`, checked once at start.
 ///
-/// It refuses the well-known default AES key in production (DESIGN.md §8): every copy of the old bridge shipped with
-/// it, so a production bridge using it encrypts for anybody.
+/// In production it refuses the well-known default AES key (DESIGN.md §8): every copy of the old bridge shipped with
+/// it, so a production bridge using it encrypts for anybody. The check is on the folded key the cipher really uses, so a
+/// longer key that folds to the same bytes is refused too.
 struct SignerSettings: Sendable {
     static let defaultAESKey = "1234567887654321"
     static let defaultUpstream = "ws://127.0.0.1:61232/"
