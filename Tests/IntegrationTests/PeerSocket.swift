@@ -7,14 +7,14 @@ final class PeerSocket: @unchecked Sendable {
     // Used from one test task; `@unchecked` because it is a plain file descriptor.
     let fd: Int32
 
-    /// Connects from `source` (port chosen by the kernel) to 127.0.0.1:`port`.
-    init(port: Int, from source: String = "127.0.0.1") throws {
+    /// Connects from `source` (port chosen by the kernel) to `destination`:`port`.
+    init(port: Int, from source: String = "127.0.0.1", to destination: String = "127.0.0.1") throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket() failed: \(String(cString: strerror(errno)))") }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var local = Self.address(source, port: 0)
-        var remote = Self.address("127.0.0.1", port: port)
+        var remote = Self.address(destination, port: port)
         let bound = withUnsafePointer(to: &local) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -26,7 +26,7 @@ final class PeerSocket: @unchecked Sendable {
         guard connected else {
             let reason = String(cString: strerror(errno))
             close(fd)
-            throw HarnessError("connect from \(source) to port \(port) failed: \(reason)")
+            throw HarnessError("connect from \(source) to \(destination):\(port) failed: \(reason)")
         }
     }
 

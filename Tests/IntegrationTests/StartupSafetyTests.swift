@@ -79,4 +79,47 @@ import Testing
         #expect(edge.status != 0)
         #expect(edge.output.contains("at least 32 characters"), "\(edge.output)")
     }
+
+    @Test func switchboardUpGeneratesAPrivateSecretOnceAndListensOnLoopbackOnly() async throws {
+        let cluster = try await Cluster.start([])
+        defer { cluster.shutdown() }
+        let runDirectory = "\(cluster.runDirectory)/launch"
+        let environment = [
+            "SWITCHBOARD_RUN_DIR": runDirectory, "SWITCHBOARD_JWT_SECRET": "", "SWITCHBOARD_HTTP_HOST": "",
+            "SWITCHBOARD_SIGNER_SIM_PORT": String(try FreePort.allocate()), "SWITCHBOARD_PBKDF2_ITERATIONS": "100000",
+        ]
+        func launcher(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+            try await cluster.runToExit("switchboard", arguments: arguments, environment: environment, timeout: .seconds(90))
+        }
+        func stop() async { _ = try? await launcher(["down"]) }
+        do {
+            let up = try await launcher(["up", "--detach", "--wait", "60"])
+            #expect(up.status == 0, "\(up.output)")
+            let path = "\(runDirectory)/jwt-secret"
+            var info = stat()
+            #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600, "mode \(String(info.st_mode & 0o777, radix: 8))")
+            let secret = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(secret.count == 64 && Hex.decode(secret)?.count == 32, "not 32 random bytes in hex: \(secret)")
+
+            // Auth and the edge both run with it: a token it signs is an admin's, one of the old built-in secret is not.
+            let token = try await TokenAuthority(secret: secret).issueAccess(user: "root", roles: ["admin"], lifetime: .seconds(300)).token
+            let forged = try await TokenAuthority(secret: Self.oldDevelopmentSecret)
+                .issueAccess(user: "mallory", roles: ["admin"], lifetime: .seconds(300)).token
+            #expect(try await cluster.http("GET", "/admin/blocked-ips", headers: ["Authorization": "Bearer \(token)"]).status == 200)
+            #expect(try await cluster.http("GET", "/admin/blocked-ips", headers: ["Authorization": "Bearer \(forged)"]).status == 401)
+            // Loopback only: another local address of this machine is not served.
+            #expect(throws: (any Error).self) { try PeerSocket(port: cluster.httpPort, to: "127.0.0.2") }
+
+            // The next `up` reuses the secret, so tokens survive a restart of the whole run.
+            #expect(try await launcher(["down"]).status == 0)
+            let again = try await launcher(["up", "--detach", "--wait", "60"])
+            #expect(again.status == 0, "\(again.output)")
+            #expect(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == secret)
+            #expect(try await cluster.http("GET", "/admin/blocked-ips", headers: ["Authorization": "Bearer \(token)"]).status == 200)
+        } catch {
+            await stop()
+            throw error
+        }
+        await stop()
+    }
 }
