@@ -45,6 +45,13 @@ import Testing
         let answer = try await cluster.http("GET", "/health", timeout: 5)
         #expect(answer.status == 200, "\(answer.status) \(answer.text)")
         #expect(start.duration(to: .now) < .seconds(5))
+        // Operators see the refusals.
+        let metrics = try await cluster.http("GET", "/metrics", timeout: 5).text
+        let refusedLine = metrics.split(separator: "\n").first {
+            $0.hasPrefix("switchboard_http_connections_refused_total{") && $0.contains("per_ip")
+        }
+        let refusedCount = refusedLine.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? 0
+        #expect(refusedCount >= Double(300 - perIP), "\(refusedLine.map(String.init) ?? "no refused-connections series in /metrics")")
         let victim = try PeerSocket(port: cluster.httpPort, from: "127.0.0.3")
         victim.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         #expect(victim.readResponse(timeout: .seconds(5))?.status == 200)

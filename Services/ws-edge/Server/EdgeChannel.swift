@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
@@ -71,6 +72,7 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
             // that, so the timer is cancelled where the head is first seen (the upgrade check or the plain-HTTP path).
             // Later requests on a kept-alive connection are bounded by the idle timeout instead.
             let headTimer = channel.eventLoop.scheduleTask(in: limits.headerTimeout) {
+                Counter(label: "switchboard_http_header_timeouts_total").increment()
                 logger.debug("closing a connection that sent no complete request head in time")
                 channel.close(promise: nil)
             }

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -50,7 +51,9 @@ struct EdgeServer<Responder: HTTPResponder>: Service where Responder.Context == 
             // Counted before the connection has sent anything; a refused one is closed at once, unanswered.
             let peer = ConnectionLimiter.key(for: channel)
             if let refusal = limiter.admit(peer) {
-                logger.debug("refusing a connection from \(peer): \(refusal == .edgeFull ? "edge full" : "per-IP cap reached")")
+                let reason = refusal == .edgeFull ? "edge_full" : "per_ip"
+                Counter(label: "switchboard_http_connections_refused_total", dimensions: [("reason", reason)]).increment()
+                logger.debug("refusing a connection from \(peer): \(reason)")
                 channel.close(promise: nil)
                 return channel.eventLoop.makeFailedFuture(ConnectionRefused())
             }
