@@ -57,10 +57,11 @@ final class GetCodeRateLimit: Sendable {
         return min(burst, bucket.tokens + elapsed * perSecond)
     }
 
-    /// Drops the buckets that are full again; when every one is still in use, the table starts over rather than grows
-    /// (those callers get a fresh burst, which is the price of a bound).
+    /// Drops the buckets that are full again; when that frees less than a quarter of the table, it starts over rather
+    /// than grows (those callers get a fresh burst, which is the price of a bound). Either way the next prune is at least
+    /// a quarter of the table away, so a stream of new addresses costs O(1) per request on average.
     private func prune(_ buckets: inout [String: Bucket], now: ContinuousClock.Instant) {
         buckets = buckets.filter { refilled($0.value, now: now) < burst }
-        if buckets.count >= maxTracked { buckets.removeAll() }
+        if buckets.count > maxTracked * 3 / 4 { buckets.removeAll() }
     }
 }
