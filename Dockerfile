@@ -24,6 +24,6 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
     && mkdir -p /run/switchboard && chown switchboard /run/switchboard
 COPY --from=build /out/ /usr/local/bin/
 USER switchboard
-ENV SWITCHBOARD_RUN_DIR=/run/switchboard SWITCHBOARD_ENV=production
+ENV SWITCHBOARD_RUN_DIR=/run/switchboard SWITCHBOARD_ENV=production SWITCHBOARD_HTTP_HOST=0.0.0.0
 EXPOSE 6005
 CMD ["ws-edge"]

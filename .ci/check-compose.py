@@ -36,6 +36,13 @@ for name in REQUIRED:
     env = s.get("environment") or {}
     if "SWITCHBOARD_RUN_DIR" not in env or "SWITCHBOARD_REDIS_URL" not in env:
         fail(f"{name}: SWITCHBOARD_RUN_DIR and SWITCHBOARD_REDIS_URL must be set")
+    if "SWITCHBOARD_JWT_SECRET" in env:
+        fail(f"{name}: the JWT secret belongs in the env file, not in compose.yaml")
+    env_files = s.get("env_file") or []
+    if isinstance(env_files, str):
+        env_files = [env_files]
+    if not any("secrets/" in str(f) for f in env_files):
+        fail(f"{name}: must read SWITCHBOARD_JWT_SECRET from an env file under secrets/")
     for dep in (s.get("depends_on") or {}):
         if dep not in services:
             fail(f"{name}: depends on unknown service {dep}")
@@ -48,6 +55,8 @@ if not any(str(v).split(":")[0] in volumes for v in redis.get("volumes", [])):
 for v in ("run", ):
     if v not in volumes:
         fail(f"volume {v} is not declared")
+if (services["ws-edge"].get("environment") or {}).get("SWITCHBOARD_HTTP_HOST") != "0.0.0.0":
+    fail("ws-edge: must set SWITCHBOARD_HTTP_HOST=0.0.0.0 (the default is loopback)")
 if "ports" in services["ws-edge"] and any("6005" not in str(p) for p in services["ws-edge"]["ports"]):
     fail("ws-edge: must publish port 6005")
 print(f"compose check: {path} ok ({len(services)} services)")

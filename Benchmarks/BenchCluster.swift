@@ -1,4 +1,5 @@
 import Foundation
+import OpenSSLCrypto
 import Redis
 import ServiceKit
 
@@ -11,6 +12,8 @@ final class BenchCluster {
     let redisPort: Int
     private(set) var processes: [String: ChildProcess] = [:]
     var extraEnvironment: [String: String]
+    /// A fresh JWT secret for this run's processes; benchmarks sign their tokens with it.
+    let jwtSecret = Hex.encode(SecureRandom.bytes(32), uppercase: false)
 
     init(binaries: String, environment: [String: String] = [:]) throws {
         self.binaries = binaries
@@ -34,6 +37,11 @@ final class BenchCluster {
         environment["SWITCHBOARD_HTTP_HOST"] = "127.0.0.1"
         environment["SWITCHBOARD_HTTP_PORT"] = String(httpPort)
         environment["SWITCHBOARD_LOG_LEVEL"] = "warning"
+        environment["SWITCHBOARD_JWT_SECRET"] = jwtSecret
+        // Every benchmark client is one IP (127.0.0.1): the per-IP defensive limits would measure themselves.
+        environment["SWITCHBOARD_EDGE_MAX_CONNECTIONS"] = "1000000"
+        environment["SWITCHBOARD_EDGE_MAX_CONNECTIONS_PER_IP"] = "1000000"
+        environment["SWITCHBOARD_GETCODE_RATE_PER_SECOND"] = "0"
         for (key, value) in extraEnvironment { environment[key] = value }
         return environment
     }

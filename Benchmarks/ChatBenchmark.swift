@@ -43,7 +43,7 @@ struct ChatBenchmark: AsyncParsableCommand {
         for name in ["scheduler", "auth", "menu", "signer", "ws-edge"] { try cluster.start(name) }
         try await cluster.waitForHealth()
 
-        let authority = await TokenAuthority(secret: JWTSecret.developmentDefault)
+        let authority = await TokenAuthority(secret: cluster.jwtSecret)
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
         for room in 0..<rooms {

@@ -23,7 +23,7 @@ struct IdleBenchmark: AsyncParsableCommand {
         for name in ["scheduler", "auth", "menu", "signer", "ws-edge"] { try cluster.start(name) }
         try await cluster.waitForHealth()
 
-        let authority = await TokenAuthority(secret: JWTSecret.developmentDefault)
+        let authority = await TokenAuthority(secret: cluster.jwtSecret)
         var tokens: [String] = []
         for index in 0..<users {
             tokens.append(try await authority.issueAccess(user: "user\(index)", roles: ["viewer"], lifetime: .seconds(3600)).token)

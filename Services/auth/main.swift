@@ -3,7 +3,7 @@ import Foundation
 import ServiceKit
 
 // Refuse unsafe or inconsistent configuration before taking the lock or binding anything.
-let config = SwitchboardConfig()
+let config = SwitchboardConfig.loadOrExit(service: "auth")
 let secret: String
 let settings: AuthSettings
 do {

@@ -6,9 +6,16 @@ import SwitchboardProtocol
 struct GetCodeRoute: Sendable {
     let pool: UpstreamPool
     let settings: SignerSettings
+    let rateLimit: GetCodeRateLimit
     let logger: Logger
 
     func handle(_ call: HTTPCall) async -> ForwardedResponse {
+        // Before any work, so a flood of garbage bodies is as bounded as a flood of real ones.
+        if let refusal = rateLimit.take(call.request.clientIP) {
+            var response = GetCodeResponse.failure(status: 429, message: "请求过于频繁，请 \(refusal.retryAfterSeconds) 秒后重试 (too many requests)")
+            response.headers["retry-after"] = String(refusal.retryAfterSeconds)
+            return response
+        }
         let request: GetCodeCodec.Request
         do {
             request = try GetCodeCodec.decodeRequest(call.request.body, key: settings.aesKey, maxFieldBytes: settings.maxFieldBytes)

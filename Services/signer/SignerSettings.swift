@@ -3,8 +3,9 @@ import ServiceKit
 
 /// The signer's configuration from `SWITCHBOARD_SIGNER_*`, checked once at start.
 ///
-/// It refuses the well-known default AES key in production (DESIGN.md §8): every copy of the old bridge shipped with
-/// it, so a production bridge using it encrypts for anybody.
+/// In production it refuses the well-known default AES key (DESIGN.md §8): every copy of the old bridge shipped with
+/// it, so a production bridge using it encrypts for anybody. The check is on the folded key the cipher really uses, so a
+/// longer key that folds to the same bytes is refused too.
 struct SignerSettings: Sendable {
     static let defaultAESKey = "1234567887654321"
     static let defaultUpstream = "ws://127.0.0.1:61232/"
@@ -19,8 +20,24 @@ struct SignerSettings: Sendable {
     var probeSeconds: Double
     var maxFieldBytes: Int
     var usesDefaultKey: Bool
+    /// `SWITCHBOARD_GETCODE_RATE_PER_SECOND` (20; 0 turns it off) and `SWITCHBOARD_GETCODE_BURST` (100): `/getCode`
+    /// requests per client IP.
+    var getCodeRatePerSecond: Double
+    var getCodeBurst: Double
 
     var timeout: Duration { .milliseconds(timeoutMilliseconds) }
+
+    /// Why a key is unfit for production, judged on the folded 16 bytes the cipher really uses: a long key that folds to
+    /// the well-known default is the default, one that folds to zeros (a key repeated twice) is no key at all, and a
+    /// key shorter than 16 bytes leaves folded bytes at zero.
+    static func weakness(ofKey key: String, folded: [UInt8]) -> String? {
+        if folded == AES.mysqlFoldedKey(defaultAESKey) {
+            return "is unset or folds to the well-known default \(defaultAESKey)"
+        }
+        if folded.allSatisfy({ $0 == 0 }) { return "folds to sixteen zero bytes" }
+        if key.utf8.count < 16 { return "is shorter than 16 bytes" }
+        return nil
+    }
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -28,14 +45,11 @@ struct SignerSettings: Sendable {
 
     init(config: SwitchboardConfig) throws(Invalid) {
         let key = config.string("SWITCHBOARD_SIGNER_AES_KEY", default: Self.defaultAESKey)
-        usesDefaultKey = key == Self.defaultAESKey
-        if usesDefaultKey && config.isProduction {
-            throw Invalid(
-                description: "SWITCHBOARD_SIGNER_AES_KEY is unset or the well-known default \(Self.defaultAESKey); "
-                    + "production needs a key of its own (set SWITCHBOARD_SIGNER_AES_KEY)"
-            )
-        }
         aesKey = AES.mysqlFoldedKey(key)
+        usesDefaultKey = aesKey == AES.mysqlFoldedKey(Self.defaultAESKey)
+        if config.isProduction, let weakness = Self.weakness(ofKey: key, folded: aesKey) {
+            throw Invalid(description: "SWITCHBOARD_SIGNER_AES_KEY \(weakness); production needs a random key of its own of at least 16 characters")
+        }
         upstreamURL = config.string("SWITCHBOARD_SIGNER_UPSTREAM", default: Self.defaultUpstream)
         guard upstreamURL.hasPrefix("ws://") || upstreamURL.hasPrefix("wss://") else {
             throw Invalid(description: "SWITCHBOARD_SIGNER_UPSTREAM must be a ws:// or wss:// URL, not \(upstreamURL)")
@@ -47,6 +61,14 @@ struct SignerSettings: Sendable {
         timeoutMilliseconds = config.int("SWITCHBOARD_SIGNER_TIMEOUT_MS", default: 30_000)
         probeSeconds = config.double("SWITCHBOARD_SIGNER_PROBE_SECONDS", default: 30)
         maxFieldBytes = config.int("SWITCHBOARD_SIGNER_MAX_FIELD_BYTES", default: 1 << 20)
+        getCodeRatePerSecond = config.double("SWITCHBOARD_GETCODE_RATE_PER_SECOND", default: 20)
+        getCodeBurst = config.double("SWITCHBOARD_GETCODE_BURST", default: 100)
+        guard getCodeRatePerSecond >= 0, getCodeRatePerSecond.isFinite, getCodeBurst >= 1, getCodeBurst.isFinite else {
+            throw Invalid(
+                description: "SWITCHBOARD_GETCODE_RATE_PER_SECOND must be 0 (off) or more and SWITCHBOARD_GETCODE_BURST at least 1, "
+                    + "not \(getCodeRatePerSecond) and \(getCodeBurst)"
+            )
+        }
         for (name, value, minimum) in [
             ("SWITCHBOARD_SIGNER_POOL_SIZE", poolSize, 1),
             ("SWITCHBOARD_SIGNER_MULTIPLEX_INFLIGHT", multiplexInFlight, 1),

@@ -7,7 +7,7 @@ import Synchronization
 // The signer: POST /getCode and POST /api/sign, answered through a pool of connections to the e-port signing client.
 let settings: SignerSettings
 do {
-    settings = try SignerSettings(config: SwitchboardConfig())
+    settings = try SignerSettings(config: SwitchboardConfig.loadOrExit(service: "signer"))
 } catch {
     FileHandle.standardError.write(Data("signer: \(error)\n".utf8))
     exit(1)
@@ -24,7 +24,8 @@ if settings.usesDefaultKey {
 let pool = UpstreamPool(settings: settings, logger: host.logger)
 poolHolder.withLock { $0 = pool }
 
-let getCode = GetCodeRoute(pool: pool, settings: settings, logger: host.logger)
+let getCodeRateLimit = GetCodeRateLimit(perSecond: settings.getCodeRatePerSecond, burst: settings.getCodeBurst)
+let getCode = GetCodeRoute(pool: pool, settings: settings, rateLimit: getCodeRateLimit, logger: host.logger)
 let sign = SignRoute(pool: pool, settings: settings, logger: host.logger)
 let routes = HTTPRoutes { routes in
     routes.on("POST", "/getCode") { call in await getCode.handle(call) }

@@ -7,7 +7,7 @@ import ServiceKit
 import ServiceLifecycle
 import SwitchboardProtocol
 
-let config = SwitchboardConfig()
+let config = SwitchboardConfig.loadOrExit(service: "ws-edge")
 let logger = LogSetup.bootstrap(service: "ws-edge", level: config.logLevel)
 let metricsRegistry = Observability.bootstrap(service: "ws-edge")
 
@@ -21,10 +21,12 @@ if let busy = ListenCheck.ensureFree(host: config.httpHost, port: config.httpPor
     fail(busy)
 }
 let secret: String
+let httpLimits: EdgeHTTPLimits
 do {
     secret = try JWTSecret.load(from: config)
+    httpLimits = try EdgeHTTPLimits(config: config)
 } catch {
-    fail(error.description)
+    fail("\(error)")
 }
 let edgeID = config.string("SWITCHBOARD_EDGE_ID", default: "edge-\(ProcessInfo.processInfo.hostName)-\(getpid())")
 let backends: Backends
@@ -111,11 +113,13 @@ let server = EdgeServer(
                 // 0 turns protocol-level pings off (one task per connection less); the JSON heartbeat still runs.
                 autoPing: pingSeconds > 0 ? .enabled(timePeriod: .seconds(pingSeconds)) : .disabled
             ),
+            limits: httpLimits,
             decide: { head, channel, logger in await webSockets.decide(head, channel: channel, logger: logger) }
         )
     },
     serverName: "switchboard-edge",
     drainGrace: .seconds(config.int("SWITCHBOARD_EDGE_DRAIN_SECONDS", default: 5)),
+    connectionLimiter: ConnectionLimiter(maxConnections: httpLimits.maxConnections, maxPerIP: httpLimits.maxConnectionsPerIP),
     logger: logger
 )
 let services = ServiceGroup(

@@ -25,7 +25,7 @@ public final class ServiceHost: Sendable {
         endpoint: (SwitchboardConfig) -> String,
         details: @escaping @Sendable () async -> [String: String] = { [:] }
     ) -> ServiceHost {
-        let config = SwitchboardConfig()
+        let config = SwitchboardConfig.loadOrExit(service: name)
         let logger = LogSetup.bootstrap(service: name, level: config.logLevel)
         let metrics = Observability.bootstrap(service: name)
         do {

@@ -13,8 +13,49 @@ public struct SwitchboardConfig: Sendable {
     }
 
     /// `SWITCHBOARD_ENV`: `development` (default) or `production`, where unsafe defaults refuse to start.
-    public var mode: String { string("SWITCHBOARD_ENV", default: "development") }
-    public var isProduction: Bool { mode == "production" }
+    public enum Mode: String, Sendable, CaseIterable {
+        case development
+        case production
+    }
+
+    /// A setting no process may start with.
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
+
+    /// `SWITCHBOARD_ENV` parsed strictly: `production` or `development`, case-insensitive and trimmed; unset or empty is
+    /// development. Anything else (`prod`, `staging`) is an error rather than a quiet fallback to development defaults.
+    public func mode() throws(Invalid) -> Mode {
+        guard let raw = environment["SWITCHBOARD_ENV"] else { return .development }
+        let word = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        if word.isEmpty { return .development }
+        guard let mode = Mode(rawValue: word) else {
+            throw Invalid(description: "SWITCHBOARD_ENV must be `production` or `development`, not \"\(raw)\"")
+        }
+        return mode
+    }
+
+    /// True in production, and also for an unparseable `SWITCHBOARD_ENV`: a check that asks fails closed, while
+    /// `validate()` (run by every process at start) refuses the value outright.
+    public var isProduction: Bool { ((try? mode()) ?? .production) == .production }
+
+    /// The checks every process runs before binding anything.
+    public func validate() throws(Invalid) {
+        _ = try mode()
+    }
+
+    /// The configuration of this process, or a clear message on stderr and exit status 1.
+    public static func loadOrExit(service: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> SwitchboardConfig {
+        let config = SwitchboardConfig(environment: environment)
+        do {
+            try config.validate()
+        } catch {
+            FileHandle.standardError.write(Data("\(service) cannot start: \(error.description)\n".utf8))
+            exit(1)
+        }
+        return config
+    }
 
     /// `SWITCHBOARD_RUN_DIR`: locks and `ipc://` sockets live here (default `./.run`), always made absolute.
     public var runDirectory: String {
@@ -36,7 +77,9 @@ public struct SwitchboardConfig: Sendable {
     /// The scheduler's PULL endpoint the edges and menu push to.
     public var ingestEndpoint: String { endpoint(named: "ingest") }
 
-    public var httpHost: String { string("SWITCHBOARD_HTTP_HOST", default: "0.0.0.0") }
+    /// `SWITCHBOARD_HTTP_HOST`: loopback unless set, so a local run is not reachable from the network by accident
+    /// (compose and the image set `0.0.0.0`).
+    public var httpHost: String { string("SWITCHBOARD_HTTP_HOST", default: "127.0.0.1") }
     public var httpPort: Int { int("SWITCHBOARD_HTTP_PORT", default: 6005) }
     /// `SWITCHBOARD_EDGE_REUSEPORT=1` lets several edges share the HTTP port.
     public var edgeReusePort: Bool { bool("SWITCHBOARD_EDGE_REUSEPORT", default: false) }

@@ -207,7 +207,8 @@ struct AuthTests {
     @Test func productionRefusesTheDefaultSecret() async throws {
         let cluster = try await Cluster.start([])
         defer { cluster.shutdown() }
-        let refused = try await cluster.runToExit("auth", environment: ["SWITCHBOARD_ENV": "production"], timeout: .seconds(15))
+        let refused = try await cluster.runToExit(
+            "auth", environment: ["SWITCHBOARD_ENV": "production", "SWITCHBOARD_JWT_SECRET": "too-short"], timeout: .seconds(15))
         #expect(refused.status != 0)
         #expect(refused.output.contains("SWITCHBOARD_JWT_SECRET"), "\(refused.output)")
 

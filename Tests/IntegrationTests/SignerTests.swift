@@ -213,7 +213,7 @@ struct SignerTests {
     @Test func apiSignNeedsAnOperatorAndSpeaksPlainJSON() async throws {
         let rig = try await SignerRig.start()
         defer { rig.shutdown() }
-        let tokens = await TokenAuthority(secret: JWTSecret.developmentDefault)
+        let tokens = await TokenAuthority(secret: TestSecrets.jwt)
         let operatorToken = try await tokens.issueAccess(user: "op", roles: ["operator"], lifetime: .seconds(300)).token
         let viewerToken = try await tokens.issueAccess(user: "viewer", roles: ["viewer"], lifetime: .seconds(300)).token
         func sign(_ body: String, token: String?) async throws -> Cluster.HTTPAnswer {
@@ -256,6 +256,57 @@ struct SignerTests {
         let refused = try await cluster.runToExit("signer", environment: ["SWITCHBOARD_ENV": "production"], timeout: .seconds(10))
         #expect(refused.status != 0)
         #expect(refused.output.contains("SWITCHBOARD_SIGNER_AES_KEY"), "\(refused.output)")
+    }
+
+    @Test(arguments: [
+        // Two copies of any 16 bytes cancel out, so these fold to the well-known default and to zeros.
+        ("folds to the default", "1234567887654321" + String(repeating: "abcdefghijklmnop", count: 2), "well-known default"),
+        ("folds to zeros", String(repeating: "abcdefghijklmnop", count: 2), "zero bytes"),
+        ("shorter than 16 bytes", "short-key-123", "shorter than 16 bytes"),
+    ])
+    func productionJudgesTheFoldedAESKey(_ name: String, _ key: String, _ reason: String) async throws {
+        let cluster = try await Cluster.start([])
+        defer { cluster.shutdown() }
+        let refused = try await cluster.runToExit(
+            "signer", environment: ["SWITCHBOARD_ENV": "production", "SWITCHBOARD_SIGNER_AES_KEY": key], timeout: .seconds(10))
+        #expect(refused.status != 0, "\(name): the signer started")
+        #expect(refused.output.contains("SWITCHBOARD_SIGNER_AES_KEY") && refused.output.contains(reason), "\(name): \(refused.output)")
+        // A key of its own passes the key check: the same start now fails on the next setting instead.
+        let good = try await cluster.runToExit(
+            "signer",
+            environment: [
+                "SWITCHBOARD_ENV": "production", "SWITCHBOARD_SIGNER_AES_KEY": "k3Y-0f-1ts-0wn-xQ9", "SWITCHBOARD_SIGNER_UPSTREAM": "http://nope",
+            ],
+            timeout: .seconds(10))
+        #expect(good.status != 0)
+        #expect(good.output.contains("SWITCHBOARD_SIGNER_UPSTREAM") && !good.output.contains("SWITCHBOARD_SIGNER_AES_KEY"), "\(good.output)")
+    }
+
+    @Test func getCodeIsRateLimitedPerClientAddressInTheBridgesShape() async throws {
+        // One token per 10 s after a burst of 3: the fourth request inside that window is refused however slow the machine.
+        let rig = try await SignerRig.start(signer: ["SWITCHBOARD_GETCODE_RATE_PER_SECOND": "0.1", "SWITCHBOARD_GETCODE_BURST": "3"])
+        defer { rig.shutdown() }
+        for index in 0..<3 {
+            #expect(rig.verifies(try SignerRig.decodeSuccess(try await rig.getCode(str: "burst \(index)")).sign, for: "burst \(index)"))
+        }
+        let upstreamBefore = try await rig.simRequests()
+        let refused = try await rig.getCode(str: "one too many")
+        #expect(refused.status == 429, "\(refused.status) \(refused.text)")
+        let body = try refused.json()
+        #expect(body["code"] as? Int == 429 && body["data"] as? Bool == false, "\(refused.text)")
+        #expect((body["msg"] as? String)?.isEmpty == false)
+        let retryAfter = refused.headers["retry-after"].flatMap { Int($0) }
+        #expect(retryAfter.map { (1...10).contains($0) } == true, "Retry-After: \(refused.headers["retry-after"] ?? "missing")")
+        #expect(try await rig.simRequests() == upstreamBefore, "a refused request reached the upstream")
+
+        // Another client address has a bucket of its own.
+        let request = SignerRig.encrypt(SignerRig.requestJSON(str: "another caller"))
+        let other = try PeerSocket(port: rig.cluster.httpPort, from: "127.0.0.2")
+        other.send(
+            "POST /getCode HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: \(request.utf8.count)\r\n"
+                + "Connection: close\r\n\r\n\(request)")
+        let answer = other.readResponse(timeout: .seconds(10))
+        #expect(answer?.status == 200, "\(answer.map { "\($0.status) \($0.body)" } ?? "no answer")")
     }
 
     @Test func theHealthProbeReportsTheCertificateNumberAndTheSimStopsCleanly() async throws {

@@ -70,6 +70,7 @@ public final class Cluster: @unchecked Sendable {
         environment["SWITCHBOARD_HTTP_PORT"] = String(httpPort)
         environment["SWITCHBOARD_HTTP_HOST"] = "127.0.0.1"
         environment["SWITCHBOARD_LOG_LEVEL"] = environment["SWITCHBOARD_TEST_LOG_LEVEL"] ?? "info"
+        environment["SWITCHBOARD_JWT_SECRET"] = TestSecrets.jwt
         for (key, value) in extraEnvironment { environment[key] = value }
         return environment
     }

@@ -33,7 +33,7 @@ struct AnswerWorker: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config = SwitchboardConfig()
+        let config = SwitchboardConfig.loadOrExit(service: "answer-worker")
         let logger = LogSetup.bootstrap(service: "answer-worker", level: config.logLevel)
         let knowledge = try FAQ.load(path: faq)
         let name = consumer ?? "answer-worker-\(ProcessInfo.processInfo.hostName)-\(getpid())"

@@ -199,7 +199,7 @@ final class ChaosRun: @unchecked Sendable {
 
     func token(_ user: String) async throws -> String {
         if let token = tokens[user] { return token }
-        let authority = await TokenAuthority(secret: JWTSecret.developmentDefault)
+        let authority = await TokenAuthority(secret: cluster.jwtSecret)
         let token = try await authority.issueAccess(user: user, roles: ["viewer"], lifetime: .seconds(3600)).token
         tokens[user] = token
         return token

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OpenSSLCrypto
 import Redis
 import ServiceKit
 
@@ -17,6 +18,8 @@ final class ChaosCluster {
     let simPort: Int
     let fsync: String
     private var processes: [String: ChildProcess] = [:]
+    /// A fresh JWT secret for this run's processes; the load clients sign their tokens with it.
+    let jwtSecret = Hex.encode(SecureRandom.bytes(32), uppercase: false)
 
     init(binaries: String, fsync: String) throws {
         self.binaries = binaries
@@ -38,6 +41,9 @@ final class ChaosCluster {
             "SWITCHBOARD_EDGE_REUSEPORT": "1",
             "SWITCHBOARD_LOG_LEVEL": environment["SWITCHBOARD_CHAOS_LOG_LEVEL"] ?? "warning",
             "SWITCHBOARD_MAX_CONNECTIONS_PER_IP": "100000",
+            "SWITCHBOARD_EDGE_MAX_CONNECTIONS_PER_IP": "100000",
+            "SWITCHBOARD_GETCODE_RATE_PER_SECOND": "0",
+            "SWITCHBOARD_JWT_SECRET": jwtSecret,
             "SWITCHBOARD_MESSAGE_RATE": "100000",
             "SWITCHBOARD_MESSAGE_BURST": "100000",
             "SWITCHBOARD_LOGIN_RATE_PER_MIN": "0",

@@ -259,6 +259,7 @@ enum APICatalog {
             responses: [
                 .json(200, "Signed: `{\"code\":200,\"msg\":\"成功\",\"data\":\"<hex>\"}`.", Schema.ref("GetCodeResult")),
                 .error(400, "Bad hex, bad padding or key, or bad JSON inside.", shape: .getCode),
+                .error(429, "Too many requests from this client IP (`SWITCHBOARD_GETCODE_RATE_PER_SECOND`); see `Retry-After`.", shape: .getCode),
                 .error(500, "The signing client refused (e.g. `Err:Custom50070`).", shape: .getCode),
                 .error(502, "The signing client is unreachable or answered garbage.", shape: .getCode),
             ],

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
@@ -40,15 +41,18 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let webSocket: WebSocketServerConfiguration
+    let limits: EdgeHTTPLimits
     let decide: @Sendable (HTTPRequest, any Channel, Logger) async -> Decision
 
     init(
         responder: @escaping HTTPChannelHandler.Responder,
         webSocket: WebSocketServerConfiguration,
+        limits: EdgeHTTPLimits,
         decide: @escaping @Sendable (HTTPRequest, any Channel, Logger) async -> Decision
     ) {
         self.responder = Self.redirectingLateUpgrades(responder)
         self.webSocket = webSocket
+        self.limits = limits
         self.decide = decide
     }
 
@@ -63,9 +67,20 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
             let state = UpgradeState()
             let configuration = webSocket
             let decide = self.decide
+            let idleTimeout = limits.idleTimeout
+            // The first request head must be complete within the header timeout: NIO's decoder emits nothing before
+            // that, so the timer is cancelled where the head is first seen (the upgrade check or the plain-HTTP path).
+            // Later requests on a kept-alive connection are bounded by the idle timeout instead.
+            let headTimer = channel.eventLoop.scheduleTask(in: limits.headerTimeout) {
+                Counter(label: "switchboard_http_header_timeouts_total").increment()
+                logger.debug("closing a connection that sent no complete request head in time")
+                channel.close(promise: nil)
+            }
+            channel.closeFuture.whenComplete { _ in headTimer.cancel() }
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: configuration.maxFrameSize,
                 shouldUpgrade: { channel, head in
+                    headTimer.cancel()
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
                         let request = try HTTPRequest(head, secure: false, splitCookie: false)
@@ -98,9 +113,10 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
             let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    headTimer.cancel()
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
@@ -188,8 +204,9 @@ extension HTTPServerBuilder {
     /// HTTP/1.1 with the edge's WebSocket upgrade.
     static func edge(
         webSocket: WebSocketServerConfiguration,
+        limits: EdgeHTTPLimits,
         decide: @escaping @Sendable (HTTPRequest, any Channel, Logger) async -> EdgeChannel.Decision
     ) -> HTTPServerBuilder {
-        .init { responder in EdgeChannel(responder: responder, webSocket: webSocket, decide: decide) }
+        .init { responder in EdgeChannel(responder: responder, webSocket: webSocket, limits: limits, decide: decide) }
     }
 }

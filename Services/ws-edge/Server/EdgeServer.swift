@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -19,6 +20,7 @@ struct EdgeServer<Responder: HTTPResponder>: Service where Responder.Context == 
     let makeChannel: @Sendable (@escaping HTTPChannelHandler.Responder) -> EdgeChannel
     let serverName: String
     let drainGrace: Duration
+    let connectionLimiter: ConnectionLimiter
     let logger: Logger
 
     func run() async throws {
@@ -44,8 +46,21 @@ struct EdgeServer<Responder: HTTPResponder>: Service where Responder.Context == 
         if reusePort {
             bootstrap = bootstrap.serverChannelOption(ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
         }
-        let server = try await bootstrap.bind(host: host, port: port) { channel in
-            channelSetup.setup(channel: channel, logger: logger)
+        let limiter = connectionLimiter
+        let server = try await bootstrap.bind(host: host, port: port) { (channel: any Channel) -> EventLoopFuture<EdgeChannel.Value> in
+            // Counted before the connection has sent anything; a refused one is closed at once, unanswered.
+            let peer = ConnectionLimiter.key(for: channel)
+            if let refusal = limiter.admit(peer) {
+                let reason = refusal == .edgeFull ? "edge_full" : "per_ip"
+                Counter(label: "switchboard_http_connections_refused_total", dimensions: [("reason", reason)]).increment()
+                logger.debug("refusing a connection from \(peer): \(reason)")
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(ConnectionRefused())
+            }
+            channel.closeFuture.whenComplete { _ in limiter.release(peer) }
+            let setup = channelSetup.setup(channel: channel, logger: logger)
+            setup.whenFailure { _ in channel.close(promise: nil) }
+            return setup
         }
         logger.info("listening on \(host):\(port)\(reusePort ? " (SO_REUSEPORT)" : "")")
 
@@ -86,3 +101,6 @@ struct EdgeServer<Responder: HTTPResponder>: Service where Responder.Context == 
         }
     }
 }
+
+/// The accept-time refusal: NIO drops a child whose setup failed, and the edge has already closed it.
+struct ConnectionRefused: Error {}

@@ -20,6 +20,11 @@ struct Up: AsyncParsableCommand {
 
     func run() async throws {
         let layout = Layout()
+        do {
+            try layout.config.validate()
+        } catch {
+            throw LaunchError(error.description)
+        }
         try layout.prepare()
         if let pid = ProcessTools.readPID(layout.supervisorPIDFile), ProcessTools.isAlive(pid) {
             throw LaunchError("Switchboard is already running (launcher pid \(pid)); `switchboard down` stops it.")

@@ -23,8 +23,11 @@ final class Supervisor: @unchecked Sendable {
     /// The order matters only for a quick green start: the scheduler binds the event sockets the others connect to.
     static let serviceOrder = ["scheduler", "auth", "menu", "signer"]
 
-    var childEnvironment: [String: String] {
+    /// What every child gets; a JWT secret generated into the run dir unless the operator gave one.
+    func childEnvironment() throws -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
+        let given = ["SWITCHBOARD_JWT_SECRET", "SWITCHBOARD_JWT_SECRET_FILE"].contains { !(environment[$0] ?? "").isEmpty }
+        if !given { environment["SWITCHBOARD_JWT_SECRET_FILE"] = try JWTSecretFile.ensure(in: layout.runDirectory) }
         environment["SWITCHBOARD_RUN_DIR"] = layout.runDirectory
         environment["SWITCHBOARD_REDIS_URL"] = layout.redisURL
         if edges > 1 { environment["SWITCHBOARD_EDGE_REUSEPORT"] = "1" }
@@ -42,7 +45,7 @@ final class Supervisor: @unchecked Sendable {
         if layout.externalRedisURL == nil {
             try await startRedis()
         }
-        let environment = childEnvironment
+        let environment = try childEnvironment()
         if startsSignerSim {
             let sim = managed(
                 "signer-sim",
