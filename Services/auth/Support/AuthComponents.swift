@@ -1,4 +1,6 @@
 import AuthTokens
+import Bus
+import Logging
 import Redis
 
 /// Everything the auth service's handlers share, built once in `main.swift` from the settings and the host's Redis.
@@ -10,9 +12,11 @@ struct AuthComponents: Sendable {
     let blocklist: Blocklist
     let rates: RateLimiter
     let rooms: RoomACLStore
+    let notifier: PolicyNotifier
 
-    init(settings: AuthSettings, redis: RedisClient, authority: TokenAuthority) {
+    init(settings: AuthSettings, redis: RedisClient, authority: TokenAuthority, notices: IngestPusher, logger: Logger) {
         self.settings = settings
+        notifier = PolicyNotifier(pusher: notices, logger: logger)
         accounts = Accounts(store: AccountStore(redis: redis), hasher: PasswordHasher(iterations: settings.pbkdf2Iterations))
         sessions = SessionIssuer(
             authority: authority, refreshTokens: RefreshTokenStore(redis: redis, ttlSeconds: settings.refreshTTLSeconds),

@@ -8,6 +8,7 @@ import SwitchboardProtocol
 enum SchedulerRoutes {
     static func make(redis: RedisClient, alarms: AlarmStore, publisher: EventPublisher) -> HTTPRoutes {
         HTTPRoutes { routes in
+            SuggestionSources(redis: redis).register(into: &routes)
             routes.on("GET", "/api/data/{channel}/{type}") { call in
                 guard let channel = Int(call.parameters["channel"] ?? ""), channel > 0 else {
                     throw HTTPError(400, "invalid_channel", "channel must be a positive integer")

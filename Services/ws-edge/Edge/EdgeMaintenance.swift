@@ -5,12 +5,14 @@ import Redis
 import ServiceLifecycle
 import SwitchboardProtocol
 
-/// The edge's periodic duties: re-send its connection counts to auth (they expire if the edge dies), send the
-/// protocol's `heartbeat` frame to every client, and publish its status for `/websocket/status`.
+/// The edge's periodic duties: re-send its connection counts to auth (they expire if the edge dies) and re-load its
+/// copy of the policy, send the protocol's `heartbeat` frame to every client, and publish its status for
+/// `/websocket/status`.
 struct EdgeMaintenance: Service {
     let edgeID: String
     let registry: ConnectionRegistry
     let backends: Backends
+    let policy: PolicyLoader
     let logger: Logger
     let syncInterval: Duration
     let heartbeatInterval: Duration
@@ -26,6 +28,7 @@ struct EdgeMaintenance: Service {
             if now - lastSync >= syncInterval {
                 lastSync = now
                 await syncCounts()
+                await policy.reload()
             }
             if now - lastHeartbeat >= heartbeatInterval {
                 lastHeartbeat = now
