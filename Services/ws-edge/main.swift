@@ -83,7 +83,7 @@ let maxMessageBytes = config.int("SWITCHBOARD_WS_MAX_FRAME_BYTES", default: 64 *
 let pingSeconds = config.int("SWITCHBOARD_WS_PING_SECONDS", default: 30)
 
 let router = Router(context: EdgeRequestContext.self)
-router.add(middleware: BlocklistMiddleware(policy: localPolicy, authenticator: authenticator))
+router.add(middleware: BlocklistMiddleware(loader: policyLoader, authenticator: authenticator))
 HealthRoute(
     backends: backends, authenticator: authenticator, startedAt: .now,
     timeout: .milliseconds(config.int("SWITCHBOARD_HEALTH_TIMEOUT_MS", default: 1000))
