@@ -50,12 +50,13 @@ let authenticator = Authenticator(tokens: await TokenAuthority(secret: secret), 
 let localPolicy = LocalPolicy(maxConnectionsPerIP: config.int("SWITCHBOARD_MAX_CONNECTIONS_PER_IP", default: 10))
 let policyLoader = PolicyLoader(auth: backends.client(.auth), policy: localPolicy, logger: logger)
 registry.handleEdgeEvents(PolicyTopic.blocklist) { _, payload in policyLoader.noticeArrived(payload) }
+let anonymousAccess = AnonymousAccess(config: config)
 let messageRouter = MessageRouter([
     PingHandler(),
     HeartbeatHandler(),
-    SubscribeHandler(),
+    SubscribeHandler(anonymous: anonymousAccess),
     UnsubscribeHandler(),
-    SubscribeAlarmsHandler(),
+    SubscribeAlarmsHandler(anonymous: anonymousAccess),
     UnsubscribeAlarmsHandler(),
     ControlHandler(),
     PermissionCheckHandler(),

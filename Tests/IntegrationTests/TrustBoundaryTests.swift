@@ -219,4 +219,54 @@ struct TrustBoundaryTests {
         #expect(try failing.json()["failing"] as? [String] == ["signer"], "\(failing.text)")
         #expect(!failing.text.contains("error"), "no error text for outsiders")
     }
+
+    @Test func anonymousCapabilitiesAreOneSettingEachOnWebSocketAndHTTPAlike() async throws {
+        let cluster = try await Cluster.start(environment: ["SWITCHBOARD_ANONYMOUS_TELEMETRY": "0", "SWITCHBOARD_ANONYMOUS_ROOMS": "off"])
+        defer { cluster.shutdown() }
+        let anonymous = try await TestWebSocket.connect(port: cluster.httpPort)
+        let signedIn = try await RoomKit.socket(cluster.httpPort, "sam")
+        defer { Task { for socket in [anonymous, signedIn] { await socket.close() } } }
+        _ = await anonymous.next(type: "connection_established")
+        let subscribe = #"{"type":"subscribe","id":"s1","data":{"channels":[1001],"data_types":["T"],"interval":1000}}"#
+        anonymous.send(subscribe)
+        let refused = await RoomKit.reply(anonymous, "subscribe_ack")
+        #expect(refused["type"] as? String == "error")
+        #expect(refused["code"] as? String == "UNAUTHORIZED")
+        #expect((refused["message"] as? String)?.contains("SWITCHBOARD_ANONYMOUS_TELEMETRY") == true)
+        signedIn.send(subscribe)
+        #expect((await RoomKit.reply(signedIn, "subscribe_ack"))["type"] as? String == "subscribe_ack")
+
+        let anonymousData = try await cluster.http("GET", "/api/data/1001/T")
+        #expect(anonymousData.status == 401, "\(anonymousData.text)")
+        let token = ["Authorization": "Bearer \(try await TestTokens.access("sam"))"]
+        #expect(try await cluster.http("GET", "/api/data/1001/T", headers: token).status != 401)
+
+        // Alarms stay on (their own setting, default on).
+        anonymous.send(#"{"type":"subscribe_alarms","id":"a1","data":{}}"#)
+        #expect((await RoomKit.reply(anonymous, "subscribe_alarms_ack"))["type"] as? String == "subscribe_alarms_ack")
+        #expect(try await cluster.http("GET", "/api/alarms").status == 200)
+
+        let room = await RoomKit.join(anonymous, "lobby")
+        #expect(room["code"] as? String == "FORBIDDEN", "\(room)")
+        #expect((await RoomKit.join(signedIn, "lobby"))["type"] as? String == "room_joined")
+    }
+
+    @Test func aTokenlessBroadcastIsAcceptedOnlyFromTheConfiguredNetworks() async throws {
+        let cluster = try await Cluster.start(
+            environment: Self.behindProxy.merging(["SWITCHBOARD_BROADCAST_NETWORKS": "203.0.113.0/24"]) { $1 })
+        defer { cluster.shutdown() }
+        let body = Data(#"{"type":"notice","data":{"text":"from alarmsrv"}}"#.utf8)
+        func post(from address: String?) async throws -> Int {
+            var headers = ["Content-Type": "application/json"]
+            if let address { headers["X-Forwarded-For"] = address }
+            return try await cluster.http("POST", "/api/v1/broadcast", body: body, headers: headers).status
+        }
+        #expect(try await post(from: "203.0.113.5") == 202)
+        #expect(try await post(from: "198.51.100.1") == 401)
+        #expect(try await post(from: nil) == 401, "loopback is not in the list")
+        #expect(try await post(from: "198.51.100.1, 203.0.113.5") == 202)
+        #expect(try await post(from: "203.0.113.5, 198.51.100.1") == 401, "a spoofed left-hand entry does not count")
+        let viewer = ["Authorization": "Bearer \(try await TestTokens.access("vic"))", "X-Forwarded-For": "203.0.113.5"]
+        #expect(try await cluster.http("POST", "/api/v1/broadcast", body: body, headers: viewer).status == 403, "a token's roles still decide")
+    }
 }

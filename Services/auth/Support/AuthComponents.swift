@@ -2,6 +2,7 @@ import AuthTokens
 import Bus
 import Logging
 import Redis
+import ServiceKit
 
 /// Everything the auth service's handlers share, built once in `main.swift` from the settings and the host's Redis.
 struct AuthComponents: Sendable {
@@ -31,6 +32,6 @@ struct AuthComponents: Sendable {
             buckets[RateLimiter.loginKind] = RateLimiter.Bucket.perMinute(settings.loginRatePerMinute)
         }
         rates = RateLimiter(redis: redis, buckets: buckets)
-        rooms = RoomACLStore(redis: redis)
+        rooms = RoomACLStore(redis: redis, anonymousMayJoinPublicRooms: settings.anonymous.rooms)
     }
 }

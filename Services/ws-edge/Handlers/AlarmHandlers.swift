@@ -1,8 +1,11 @@
 import Foundation
+import ServiceKit
 
 /// `subscribe_alarms`: all alarms (`alarm/*`) or those of given channels (`alarm/<channel>`); a new call replaces the old.
 struct SubscribeAlarmsHandler: MessageHandler {
     let type = "subscribe_alarms"
+    /// Whether anonymous connections may receive alarms (`SWITCHBOARD_ANONYMOUS_ALARMS`).
+    var anonymous = AnonymousAccess()
 
     private struct Request: Decodable {
         let channels: [Int]?
@@ -20,6 +23,10 @@ struct SubscribeAlarmsHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
+        if connection.principal == nil, !anonymous.alarms {
+            throw ProtocolFailure(
+                code: .unauthorized, message: AnonymousAccess.refusal("alarms", setting: "SWITCHBOARD_ANONYMOUS_ALARMS"), requestID: message.id)
+        }
         let request = try message.decodeData(Request.self, empty: Request(channels: nil)).get()
         if let channels = request.channels, channels.contains(where: { $0 <= 0 }) || channels.count > 10_000 {
             throw ProtocolFailure(code: .invalidMessage, message: "channels must be positive channel ids", requestID: message.id)

@@ -1,10 +1,13 @@
 import Foundation
+import ServiceKit
 import SwitchboardProtocol
 
 /// `subscribe`: validates the request, asks the scheduler which channels exist, moves the connection to the group of its
 /// merged subscription, and sends `subscribe_ack` then the group's current `data_batch`.
 struct SubscribeHandler: MessageHandler {
     let type = "subscribe"
+    /// Whether anonymous connections may read telemetry (`SWITCHBOARD_ANONYMOUS_TELEMETRY`).
+    var anonymous = AnonymousAccess()
 
     private struct Request: Decodable {
         let channels: [ChannelReference]
@@ -34,6 +37,11 @@ struct SubscribeHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
+        if connection.principal == nil, !anonymous.telemetry {
+            throw ProtocolFailure(
+                code: .unauthorized, message: AnonymousAccess.refusal("telemetry", setting: "SWITCHBOARD_ANONYMOUS_TELEMETRY"),
+                requestID: message.id)
+        }
         let request = try message.decodeData(Request.self).get()
         let interval = request.interval ?? 1000
         guard TelemetryGroup.intervalRange.contains(interval) else {
