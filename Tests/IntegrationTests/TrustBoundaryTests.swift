@@ -91,6 +91,18 @@ struct TrustBoundaryTests {
         #expect(await RoomKit.eventually(timeout: .seconds(5)) { await secondEdgeStatus() == 200 })
     }
 
+    @Test func aRestartedEdgeLoadsTheBlocklistBeforeServing() async throws {
+        let cluster = try await Cluster.start(environment: Self.behindProxy)
+        defer { cluster.shutdown() }
+        try await Self.block(cluster, "203.0.113.70")
+        _ = await cluster.terminate("ws-edge")
+        try cluster.start("ws-edge")
+        let first = try await cluster.waitForHealth(200, timeout: .seconds(20))
+        #expect(first.status == 200)
+        let answer = try await cluster.http("GET", "/health", headers: ["X-Forwarded-For": "203.0.113.70"])
+        #expect(answer.status == 403, "the first requests after a start already see the blocklist: \(answer.text)")
+    }
+
     @Test func withAuthKilledABlockedIPStaysBlockedAndThePerIPLimitHoldsFromTheLocalCount() async throws {
         let cluster = try await Cluster.start(environment: Self.behindProxy.merging(["SWITCHBOARD_MAX_CONNECTIONS_PER_IP": "3"]) { $1 })
         defer { cluster.shutdown() }

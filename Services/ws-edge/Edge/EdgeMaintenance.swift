@@ -23,11 +23,17 @@ struct EdgeMaintenance: Service {
         var lastSync = ContinuousClock.now - syncInterval
         var lastHeartbeat = ContinuousClock.now
         var lastStatus = ContinuousClock.now - .seconds(5)
+        var lastPolicyAttempt = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let now = ContinuousClock.now
             if now - lastSync >= syncInterval {
                 lastSync = now
                 await syncCounts()
+                await policy.reload()
+            } else if !policy.policy.isLoaded, now - lastPolicyAttempt >= .seconds(1) {
+                // Until the first snapshot arrives (auth down when the edge started) the local blocklist is empty:
+                // ask every second rather than every sync interval.
+                lastPolicyAttempt = now
                 await policy.reload()
             }
             if now - lastHeartbeat >= heartbeatInterval {
