@@ -281,4 +281,39 @@ struct TrustBoundaryTests {
         let viewer = ["Authorization": "Bearer \(try await TestTokens.access("vic"))", "X-Forwarded-For": "203.0.113.5"]
         #expect(try await cluster.http("POST", "/api/v1/broadcast", body: body, headers: viewer).status == 403, "a token's roles still decide")
     }
+
+    @Test func aMenuChangeTellsEveryoneTheVersionAndOnlyAdminsTheDetails() async throws {
+        let cluster = try await Cluster.start()
+        defer { cluster.shutdown() }
+        let anonymous = try await TestWebSocket.connect(port: cluster.httpPort)
+        let viewer = try await RoomKit.socket(cluster.httpPort, "vera")
+        let admin = try await RoomKit.socket(cluster.httpPort, "root", roles: ["admin"])
+        defer { Task { for socket in [anonymous, viewer, admin] { await socket.close() } } }
+        _ = await anonymous.next(type: "connection_established")
+        // The edges' subscriptions reach the scheduler asynchronously: write until the admin sees a change.
+        var version = 0
+        var detail: [String: Any]?
+        for attempt in 0..<20 where detail == nil {
+            let put = try await cluster.http(
+                "PUT", "/api/menu/secret-\(attempt)", body: Data(#"{"name":"Secret plan","url":"/s","reason":"quiet"}"#.utf8),
+                headers: try await Self.admin())
+            #expect(put.status == 201, "\(put.text)")
+            version = try put.json()["version"] as? Int ?? -1
+            detail = await admin.next(type: "menu_change", timeout: .milliseconds(500))
+        }
+        let change = try #require(RoomKit.data(detail)["change"] as? [String: Any], "no menu_change reached the admin")
+        #expect(change["targetName"] as? String == "Secret plan")
+        #expect(change["reason"] as? String == "quiet")
+        for socket in [anonymous, viewer] {
+            var seen: [String: Any] = [:]
+            while let frame = await socket.next(type: "menu_update", timeout: .seconds(2)) {
+                seen = RoomKit.data(frame)
+                if seen["version"] as? Int == version { break }
+            }
+            #expect(seen["version"] as? Int == version)
+            #expect(Set(seen.keys) == ["version", "checksum"], "\(seen)")
+        }
+        #expect(anonymous.drain().allSatisfy { !$0.contains("menu_change") && !$0.contains("Secret plan") })
+        #expect(viewer.drain().allSatisfy { !$0.contains("menu_change") && !$0.contains("Secret plan") })
+    }
 }

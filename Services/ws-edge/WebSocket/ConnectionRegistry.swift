@@ -100,7 +100,11 @@ final class ConnectionRegistry: Sendable {
         }
         Gauge(label: "switchboard_ws_connections").record(count)
         join(connection, "all")
-        if let principal = connection.principal { join(connection, "user/\(principal.user)") }
+        if let principal = connection.principal {
+            join(connection, "user/\(principal.user)")
+            // `role/<role>`: frames only some roles may see (e.g. `menu_change` details for admins).
+            for role in principal.roles.prefix(16) { join(connection, "role/\(role)") }
+        }
         if case .permissions(let user) = connection.endpoint, user != connection.principal?.user { join(connection, "user/\(user)") }
     }
 
