@@ -153,10 +153,6 @@ let services = ServiceGroup(
         logger: logger
     )
 )
-// The blocklist is loaded before the first request is served (bounded: with auth down the edge starts anyway, with an
-// empty list, and keeps asking every second until auth answers).
-await policyLoader.reload()
-if !localPolicy.isLoaded { logger.warning("auth did not answer the policy snapshot; serving with an empty blocklist until it does") }
 do {
     logger.info("ws-edge \(SwitchboardVersion.current) \(edgeID) starting on \(config.httpHost):\(config.httpPort)")
     try await services.run()

@@ -28,8 +28,8 @@ struct EdgeMaintenance: Service {
             let now = ContinuousClock.now
             if now - lastSync >= syncInterval {
                 lastSync = now
-                await syncCounts()
                 await policy.reload()
+                await syncCounts()
             } else if !policy.policy.isLoaded, now - lastPolicyAttempt >= .seconds(1) {
                 // Until the first snapshot arrives (auth down when the edge started) the local blocklist is empty:
                 // ask every second rather than every sync interval.

@@ -15,6 +15,7 @@ struct BlocklistMiddleware: RouterMiddleware {
     static let adminPath = "/admin/blocked-ips"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        await loader.policy.waitForFirstLoad()
         let ip = authenticator.clientIP(request, context: context)
         let isBlocklistAdmin = request.uri.path == Self.adminPath || request.uri.path.hasPrefix(Self.adminPath + "/")
         if case .reject(_, let code, let message, _) = loader.policy.refusal(for: ip) {

@@ -13,6 +13,8 @@ final class LocalPolicy: Sendable {
         var blocked: [String: String] = [:]
         var maxConnectionsPerIP: Int
         var loaded = false
+        /// The first load has been tried (succeeded or not).
+        var attempted = false
     }
 
     private let state: Mutex<State>
@@ -30,7 +32,21 @@ final class LocalPolicy: Sendable {
 
     var maxConnectionsPerIP: Int { state.withLock { $0.maxConnectionsPerIP } }
     var isLoaded: Bool { state.withLock { $0.loaded } }
+    var hasAttempted: Bool { state.withLock { $0.attempted } }
     var blockedCount: Int { state.withLock { $0.blocked.count } }
+
+    func markAttempted() {
+        state.withLock { $0.attempted = true }
+    }
+
+    /// Waits (at most `limit`) until the first load has been tried, so the first requests after a start are judged by
+    /// the real blocklist rather than an empty one. Returns at once afterwards.
+    func waitForFirstLoad(limit: Duration = .seconds(3)) async {
+        let end = ContinuousClock.now + limit
+        while !state.withLock({ $0.attempted }), ContinuousClock.now < end {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
 
     func replace(with snapshot: PolicySnapshot.Result) {
         state.withLock { state in

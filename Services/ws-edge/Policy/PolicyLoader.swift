@@ -11,13 +11,19 @@ struct PolicyLoader: Sendable {
 
     /// Replaces the local copy; on failure the copy stays as it was (the last known blocklist keeps being enforced).
     func reload() async {
+        let firstAttempt = !policy.hasAttempted
+        defer { policy.markAttempted() }
         do {
             let snapshot = try await auth.call(PolicySnapshot.self, NoParams(), timeout: .seconds(2))
             let first = !policy.isLoaded
             policy.replace(with: snapshot)
             if first { logger.info("policy loaded from auth: \(snapshot.blocked.count) blocked, \(snapshot.maxConnectionsPerIP) connections per IP") }
         } catch {
-            logger.debug("policy snapshot from auth failed; keeping the local copy: \(error)")
+            if !firstAttempt {
+                logger.debug("policy snapshot from auth failed; keeping the local copy: \(error)")
+            } else {
+                logger.warning("no policy snapshot from auth yet (\(error.code)); the blocklist is empty until auth answers")
+            }
         }
     }
 

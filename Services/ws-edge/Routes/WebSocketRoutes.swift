@@ -46,6 +46,7 @@ struct WebSocketRoutes: Sendable {
         let queryToken = components?.queryItems?.first { $0.name == "token" }?.value
         // Upgrades do not pass through the router, so the blocklist (`BlocklistMiddleware` for everything else) is
         // checked here, first, from the same local copy.
+        await policy.waitForFirstLoad()
         let ip = authenticator.clientIP(headers: head.headerFields, remoteAddress: channel.remoteAddress)
         if case .reject(_, let code, let message, _) = policy.refusal(for: ip) { return Self.refuse(.forbidden, code, message) }
         let endpoint: Connection.Endpoint
