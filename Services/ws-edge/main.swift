@@ -35,7 +35,7 @@ do {
 } catch {
     fail("cannot set up the bus: \(error)")
 }
-if config.environment["SWITCHBOARD_TRUST_PROXY"] != nil {
+if config.bool("SWITCHBOARD_TRUST_PROXY", default: false) {
     fail(
         "SWITCHBOARD_TRUST_PROXY is gone: list the proxies whose X-Forwarded-For to believe in SWITCHBOARD_TRUSTED_PROXIES (CIDRs, e.g. 10.0.0.0/8,fd00::/8)"
     )
