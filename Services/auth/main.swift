@@ -1,4 +1,5 @@
 import AuthTokens
+import Bus
 import Foundation
 import ServiceKit
 
@@ -22,8 +23,16 @@ do {
 let host = ServiceHost.bootOrExit("auth", endpoint: { $0.endpoint(for: .auth) }) {
     ["pbkdf2_iterations": String(settings.pbkdf2Iterations), "max_connections_per_ip": String(settings.maxConnectionsPerIP)]
 }
-let auth = AuthComponents(settings: settings, redis: host.redis, authority: await TokenAuthority(secret: secret))
 let logger = host.logger
+let notices: IngestPusher
+do {
+    notices = try IngestPusher(endpoint: host.config.ingestEndpoint)
+} catch {
+    FileHandle.standardError.write(Data("auth cannot start: cannot connect to the ingest pipe: \(error)\n".utf8))
+    exit(1)
+}
+let auth = AuthComponents(
+    settings: settings, redis: host.redis, authority: await TokenAuthority(secret: secret), notices: notices, logger: logger)
 
 host.serveHTTP(
     HTTPRoutes { routes in

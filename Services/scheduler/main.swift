@@ -35,7 +35,17 @@ let control = ControlHandler(
 )
 host.rpc.register(TelemetrySubscribe.self) { params, _ in try await subscribe.handle(params) }
 host.rpc.register(ControlCommand.self) { params, _ in try await control.handle(params) }
-host.serveHTTP(SchedulerRoutes.make(redis: host.redis, alarms: alarms, publisher: events))
+let broadcastNetworks: [CIDR]
+do {
+    broadcastNetworks = try CIDR.list(host.config.string("SWITCHBOARD_BROADCAST_NETWORKS", default: ""))
+} catch {
+    host.logger.critical("scheduler cannot start: SWITCHBOARD_BROADCAST_NETWORKS: \(error)")
+    exit(1)
+}
+host.serveHTTP(
+    SchedulerRoutes.make(
+        redis: host.redis, alarms: alarms, publisher: events, anonymous: AnonymousAccess(config: host.config),
+        broadcastNetworks: broadcastNetworks))
 let sessions = SessionStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_SESSION_TTL_SECONDS", default: 86_400))
 sessions.register(on: host.rpc)
 RoomService(

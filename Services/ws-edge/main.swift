@@ -43,13 +43,28 @@ do {
 } catch {
     fail(error.description)
 }
-let authenticator = Authenticator(tokens: await TokenAuthority(secret: secret), trustProxy: config.bool("SWITCHBOARD_TRUST_PROXY", default: false))
+if config.bool("SWITCHBOARD_TRUST_PROXY", default: false) {
+    fail(
+        "SWITCHBOARD_TRUST_PROXY is gone: list the proxies whose X-Forwarded-For to believe in SWITCHBOARD_TRUSTED_PROXIES (CIDRs, e.g. 10.0.0.0/8,fd00::/8)"
+    )
+}
+let trustedProxies: [CIDR]
+do {
+    trustedProxies = try CIDR.list(config.string("SWITCHBOARD_TRUSTED_PROXIES", default: ""))
+} catch {
+    fail("SWITCHBOARD_TRUSTED_PROXIES: \(error)")
+}
+let authenticator = Authenticator(tokens: await TokenAuthority(secret: secret), trustedProxies: trustedProxies)
+let localPolicy = LocalPolicy(maxConnectionsPerIP: config.int("SWITCHBOARD_MAX_CONNECTIONS_PER_IP", default: 10))
+let policyLoader = PolicyLoader(auth: backends.client(.auth), policy: localPolicy, logger: logger)
+registry.handleEdgeEvents(PolicyTopic.blocklist) { _, payload in policyLoader.noticeArrived(payload) }
+let anonymousAccess = AnonymousAccess(config: config)
 let messageRouter = MessageRouter([
     PingHandler(),
     HeartbeatHandler(),
-    SubscribeHandler(limits: subscriptionLimits),
+    SubscribeHandler(limits: subscriptionLimits, anonymous: anonymousAccess),
     UnsubscribeHandler(),
-    SubscribeAlarmsHandler(limits: subscriptionLimits),
+    SubscribeAlarmsHandler(limits: subscriptionLimits, anonymous: anonymousAccess),
     UnsubscribeAlarmsHandler(),
     ControlHandler(),
     PermissionCheckHandler(),
@@ -63,7 +78,7 @@ let messageRouter = MessageRouter([
 ])
 let hooks = HookChain(
     [
-        PolicyHook(auth: backends.client(.auth), edgeID: edgeID),
+        PolicyHook(auth: backends.client(.auth), edgeID: edgeID, policy: localPolicy, registry: registry, logger: logger),
         RateLimitHook(auth: backends.client(.auth)),
         ConnectionLogHook(logger: logger),
         RoomPresenceHook(context: EdgeContext(edgeID: edgeID, backends: backends, registry: registry, logger: logger)),
@@ -72,12 +87,16 @@ let hooks = HookChain(
     logger: logger
 )
 let edgeContext = EdgeContext(edgeID: edgeID, backends: backends, registry: registry, logger: logger)
+registry.handleEdgeEvents(PolicyTopic.roomACL) { _, payload in RoomACLEnforcer.apply(payload: payload, context: edgeContext) }
 let maxMessageBytes = config.int("SWITCHBOARD_WS_MAX_FRAME_BYTES", default: 64 * 1024)
 let pingSeconds = config.int("SWITCHBOARD_WS_PING_SECONDS", default: 30)
 
 let router = Router(context: EdgeRequestContext.self)
-HealthRoute(backends: backends, startedAt: .now, timeout: .milliseconds(config.int("SWITCHBOARD_HEALTH_TIMEOUT_MS", default: 1000)))
-    .register(on: router)
+router.add(middleware: BlocklistMiddleware(loader: policyLoader, authenticator: authenticator))
+HealthRoute(
+    backends: backends, authenticator: authenticator, startedAt: .now,
+    timeout: .milliseconds(config.int("SWITCHBOARD_HEALTH_TIMEOUT_MS", default: 1000))
+).register(on: router)
 ForwardRoutes(
     backends: backends,
     authenticator: authenticator,
@@ -87,6 +106,7 @@ ForwardRoutes(
 ).register(on: router)
 let webSockets = WebSocketRoutes(
     authenticator: authenticator,
+    policy: localPolicy,
     hooks: hooks,
     session: WebSocketSession(context: edgeContext, hooks: hooks, router: messageRouter, maxMessageBytes: maxMessageBytes),
     queueFrames: config.int("SWITCHBOARD_WS_QUEUE_FRAMES", default: 1024),
@@ -94,8 +114,9 @@ let webSockets = WebSocketRoutes(
 )
 webSockets.register(on: router)
 HookAdminRoutes(hooks: hooks, authenticator: authenticator).register(on: router)
-StatusRoute(edgeID: edgeID, registry: registry, redis: backends.redis, handlerTypes: messageRouter.types).register(on: router)
-MetricsRoute(registry: metricsRegistry, backends: backends, timeout: .seconds(1)).register(on: router)
+StatusRoute(edgeID: edgeID, registry: registry, redis: backends.redis, handlerTypes: messageRouter.types, authenticator: authenticator)
+    .register(on: router)
+MetricsRoute(registry: metricsRegistry, backends: backends, timeout: .seconds(1), authenticator: authenticator).register(on: router)
 ConsoleRoute().register(on: router)
 DocsRoutes().register(on: router)
 
@@ -131,6 +152,7 @@ let services = ServiceGroup(
                     edgeID: edgeID,
                     registry: registry,
                     backends: backends,
+                    policy: policyLoader,
                     logger: logger,
                     syncInterval: .seconds(config.int("SWITCHBOARD_EDGE_SYNC_SECONDS", default: 10)),
                     heartbeatInterval: .seconds(config.int("SWITCHBOARD_HEARTBEAT_SECONDS", default: 30))

@@ -144,25 +144,32 @@ public enum QuestionClear: RPCMethod {
     public static let name = "scheduler.question.clear"
 }
 
-/// `scheduler.question.suggest`: the most asked earlier questions starting with `prefix` (normalised), most frequent first.
+/// `scheduler.question.suggest`: questions starting with `prefix` (normalised) from `user`'s own earlier questions (most
+/// asked first), then from the operator-curated public list. Never other users' questions; `user` must be signed in.
 public enum QuestionSuggest: RPCMethod {
     public struct Params: Codable, Sendable {
         public var prefix: String
         public var limit: Int
+        public var user: String
 
-        public init(prefix: String, limit: Int) {
+        public init(prefix: String, limit: Int, user: String) {
             self.prefix = prefix
             self.limit = limit
+            self.user = user
         }
     }
 
     public struct Suggestion: Codable, Sendable, Equatable {
         public var text: String
+        /// How often the caller asked it (0 for public suggestions).
         public var count: Int
+        /// `own` or `public`.
+        public var source: String?
 
-        public init(text: String, count: Int) {
+        public init(text: String, count: Int, source: String? = nil) {
             self.text = text
             self.count = count
+            self.source = source
         }
     }
 

@@ -129,7 +129,7 @@ struct AuthPolicyTests {
         let blocked = try await AuthTestKit.post(cluster, "/admin/blocked-ips", ["ip": "192.0.2.66", "reason": "scraping"], token: admin)
         #expect(blocked.status == 201, "\(blocked.text)")
         let v6 = try await AuthTestKit.post(cluster, "/admin/blocked-ips", ["ip": "2001:DB8:0:0::1", "reason": "abuse"], token: admin)
-        #expect(try v6.json()["ip"] as? String == "2001:db8::1", "stored in canonical form")
+        #expect(try v6.json()["ip"] as? String == "2001:db8::/64", "stored as its /64, in canonical form")
 
         let refused = try await rig.admit("192.0.2.66")
         #expect(!refused.allowed)
@@ -140,7 +140,7 @@ struct AuthPolicyTests {
 
         let listing = try await AuthTestKit.send(cluster, "GET", "/admin/blocked-ips", nil, token: admin)
         let entries = try #require(try listing.json()["blocked"] as? [[String: Any]])
-        #expect(entries.compactMap { $0["ip"] as? String } == ["192.0.2.66", "2001:db8::1"])
+        #expect(entries.compactMap { $0["ip"] as? String } == ["192.0.2.66", "2001:db8::/64"])
         #expect(entries.first?["reason"] as? String == "scraping")
         #expect((entries.first?["blocked_at"] as? Int ?? 0) > 1_700_000_000)
 

@@ -71,7 +71,9 @@ struct AdminRoutes: Sendable {
         if let bad = members.first(where: { CredentialRules.problem(userName: $0) != nil }) {
             throw HTTPError(400, "invalid_input", "member \(bad.prefix(40)) is not a valid user name")
         }
-        return .json(try await auth.rooms.put(room, isPrivate: body.isPrivate, members: members))
+        let acl = try await auth.rooms.put(room, isPrivate: body.isPrivate, members: members)
+        auth.notifier.roomACLChanged(RoomACLNotice(room: room, isPrivate: acl.isPrivate, members: acl.members))
+        return .json(acl)
     }
 
     func blocked(_ call: HTTPCall) async throws -> ForwardedResponse {
@@ -82,8 +84,8 @@ struct AdminRoutes: Sendable {
     func block(_ call: HTTPCall) async throws -> ForwardedResponse {
         let admin = try call.require(role: Role.admin.rawValue)
         let body = try call.decodeBounded(BlockBody.self)
-        guard let ip = IPAddress.canonical(body.ip) else {
-            throw HTTPError(400, "invalid_input", "ip must be an IPv4 or IPv6 address")
+        guard let ip = IPAddress(body.ip)?.policyKey else {
+            throw HTTPError(400, "invalid_input", "ip must be an IPv4 or IPv6 address (an IPv6 address blocks its /64)")
         }
         let reason = (body.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard reason.count <= Blocklist.maxReasonLength else {
@@ -91,16 +93,18 @@ struct AdminRoutes: Sendable {
         }
         let entry = try await auth.blocklist.block(ip: ip, reason: reason.isEmpty ? "blocked by \(admin.user)" : reason)
         logger.notice("ip blocked", metadata: ["ip": "\(ip)", "reason": "\(entry.reason)", "by": "\(admin.user)"])
+        auth.notifier.blocklistChanged(BlocklistNotice(ip: ip, reason: entry.reason))
         return .json(entry, status: 201)
     }
 
     func unblock(_ call: HTTPCall) async throws -> ForwardedResponse {
         let admin = try call.require(role: Role.admin.rawValue)
-        guard let ip = IPAddress.canonical(call.parameters["ip"] ?? "") else {
+        guard let ip = IPAddress(call.parameters["ip"] ?? "")?.policyKey else {
             throw HTTPError(400, "invalid_input", "ip must be an IPv4 or IPv6 address")
         }
         guard try await auth.blocklist.unblock(ip: ip) else { throw HTTPError(404, "not_blocked", "\(ip) is not blocked") }
         logger.notice("ip unblocked", metadata: ["ip": "\(ip)", "by": "\(admin.user)"])
+        auth.notifier.blocklistChanged(BlocklistNotice(ip: ip, reason: nil))
         return ForwardedResponse(status: 204, body: "")
     }
 

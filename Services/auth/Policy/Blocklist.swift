@@ -4,7 +4,8 @@ import Redis
 /// Blocked client addresses: `policy:blocked` hash ip → reason (what admission reads), and `policy:blocked:at` hash
 /// ip → Unix seconds (for the admin listing).
 ///
-/// Addresses are stored in canonical form (see `IPAddress`), so a block cannot be dodged by respelling an IPv6 address.
+/// Entries are policy keys (`IPAddress.policyKey`: the canonical IPv4 address, or an IPv6 address's /64), so a block
+/// cannot be dodged by respelling an IPv6 address or by moving to another address of the same /64.
 struct Blocklist: Sendable {
     let redis: RedisClient
 
@@ -23,6 +24,11 @@ struct Blocklist: Sendable {
         }
     }
 
+    /// Policy key → reason, what the edges keep a copy of.
+    func reasons() async throws -> [String: String] {
+        Self.pairs(try await redis.send(["HGETALL", Self.reasonsKey]))
+    }
+
     func list() async throws -> [Entry] {
         let replies = try await redis.pipeline([["HGETALL", Self.reasonsKey], ["HGETALL", Self.timesKey]])
         let reasons = Self.pairs(replies.first)
@@ -31,7 +37,7 @@ struct Blocklist: Sendable {
             .sorted { $0.ip < $1.ip }
     }
 
-    /// Blocks (or re-blocks with a new reason) a canonical address.
+    /// Blocks (or re-blocks with a new reason) a policy key.
     func block(ip: String, reason: String) async throws -> Entry {
         let now = Int(Date().timeIntervalSince1970)
         let replies = try await redis.pipeline([

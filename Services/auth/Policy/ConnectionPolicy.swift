@@ -1,4 +1,5 @@
 import Redis
+import ServiceKit
 import SwitchboardProtocol
 
 /// The per-IP WebSocket connection limit and the blocklist check, global across every edge.

@@ -15,6 +15,11 @@ enum PolicyRPC {
             try await StorageFailure.rpc { try await auth.connections.sync(params) }
             return NoParams()
         }
+        server.register(PolicySnapshot.self) { _, _ in
+            try await StorageFailure.rpc {
+                PolicySnapshot.Result(blocked: try await auth.blocklist.reasons(), maxConnectionsPerIP: auth.settings.maxConnectionsPerIP)
+            }
+        }
         server.register(RateCheck.self) { params, _ in
             try await StorageFailure.rpc { try await auth.rates.check(subject: params.subject, kind: params.kind) }
         }

@@ -1,4 +1,5 @@
 import Redis
+import ServiceKit
 import SwitchboardProtocol
 
 /// Who may join a room: `room:{id}:acl` hash (`private` "1" or "0") and `room:{id}:acl:members` set of user names.
@@ -7,6 +8,8 @@ import SwitchboardProtocol
 /// the room's history in the scheduler) because it is a policy decision about a principal, next to roles and tokens.
 struct RoomACLStore: Sendable {
     let redis: RedisClient
+    /// `SWITCHBOARD_ANONYMOUS_ROOMS`: whether anonymous connections may join and read public rooms.
+    var anonymousMayJoinPublicRooms = true
 
     static let maxRoomLength = 128
     static let maxMembers = 10_000
@@ -61,7 +64,13 @@ struct RoomACLStore: Sendable {
         let replies = try await redis.pipeline([
             ["HGET", Self.aclKey(room), "private"], ["SISMEMBER", Self.membersKey(room), principal?.user ?? ""],
         ])
-        guard replies.first?.text == "1" else { return .allow }
+        guard replies.first?.text == "1" else {
+            if principal == nil, !anonymousMayJoinPublicRooms {
+                return PolicyDecision(
+                    allowed: false, code: "forbidden", message: AnonymousAccess.refusal("rooms", setting: "SWITCHBOARD_ANONYMOUS_ROOMS"))
+            }
+            return .allow
+        }
         guard let principal else {
             return PolicyDecision(allowed: false, code: "forbidden", message: "room \(room) is private; sign in as a member")
         }

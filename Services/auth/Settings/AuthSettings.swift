@@ -24,6 +24,8 @@ struct AuthSettings: Sendable {
     let registerRatePerMinute: Double
     let adminUser: String?
     let adminPassword: String?
+    /// What anonymous callers may do (auth decides the rooms part).
+    let anonymous: AnonymousAccess
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -44,6 +46,7 @@ struct AuthSettings: Sendable {
         let password = config.environment["SWITCHBOARD_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         adminUser = user
         adminPassword = password
+        anonymous = AnonymousAccess(config: config)
 
         guard pbkdf2Iterations >= 1, pbkdf2Iterations <= 10_000_000 else {
             throw Invalid(description: "SWITCHBOARD_PBKDF2_ITERATIONS must be between 1 and 10000000 (got \(pbkdf2Iterations))")

@@ -1,5 +1,8 @@
 import AuthTokens
+import Bus
+import Logging
 import Redis
+import ServiceKit
 
 /// Everything the auth service's handlers share, built once in `main.swift` from the settings and the host's Redis.
 struct AuthComponents: Sendable {
@@ -10,9 +13,11 @@ struct AuthComponents: Sendable {
     let blocklist: Blocklist
     let rates: RateLimiter
     let rooms: RoomACLStore
+    let notifier: PolicyNotifier
 
-    init(settings: AuthSettings, redis: RedisClient, authority: TokenAuthority) {
+    init(settings: AuthSettings, redis: RedisClient, authority: TokenAuthority, notices: IngestPusher, logger: Logger) {
         self.settings = settings
+        notifier = PolicyNotifier(pusher: notices, logger: logger)
         accounts = Accounts(store: AccountStore(redis: redis), hasher: PasswordHasher(iterations: settings.pbkdf2Iterations))
         sessions = SessionIssuer(
             authority: authority, refreshTokens: RefreshTokenStore(redis: redis, ttlSeconds: settings.refreshTTLSeconds),
@@ -30,6 +35,6 @@ struct AuthComponents: Sendable {
             buckets[RateLimiter.registerKind] = RateLimiter.Bucket.perMinute(settings.registerRatePerMinute)
         }
         rates = RateLimiter(redis: redis, buckets: buckets)
-        rooms = RoomACLStore(redis: redis)
+        rooms = RoomACLStore(redis: redis, anonymousMayJoinPublicRooms: settings.anonymous.rooms)
     }
 }

@@ -3,7 +3,8 @@ import ServiceKit
 import SwitchboardProtocol
 
 /// The menu API the edge forwards (DESIGN.md §4): the public version endpoint, the caller's menu tree, and the admin
-/// writes, each of which publishes a `menu_update` to every connection (topic `all`) once it is committed.
+/// writes, each of which publishes, once it is committed, a `menu_update` {version, checksum} to every connection (topic
+/// `all`) and a `menu_change` with the change itself to admins' connections (topic `role/admin`).
 struct MenuRoutes: Sendable {
     let snapshots: MenuSnapshots
     let store: MenuStore
@@ -119,7 +120,9 @@ struct MenuRoutes: Sendable {
         logger.info(
             "menu \(change.type.rawValue)",
             metadata: ["menu": "\(change.targetId)", "by": "\(change.author)", "version": "\(snapshot.version)"])
-        let frame = ChangeFrames.menuUpdate(.init(version: snapshot.version, checksum: snapshot.checksum, change: change))
-        publisher.publish(topic: "all", frame: frame)
+        publisher.publish(topic: "all", frame: ChangeFrames.menuUpdate(.init(version: snapshot.version, checksum: snapshot.checksum)))
+        publisher.publish(
+            topic: ChangeFrames.detailTopic,
+            frame: ChangeFrames.menuChange(.init(version: snapshot.version, checksum: snapshot.checksum, change: change)))
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// One entry of the `menu:log` change log: who changed which menu, how, when and why.
 ///
-/// Stored as JSON (newest first) and answered in `changes` of `GET /api/menu/version` and in `menu_update` frames with
+/// Stored as JSON (newest first) and answered in `changes` of `GET /api/menu/version` and in `menu_change` frames (admins) with
 /// exactly these seven fields, the shape of the seed's frontend.
 struct MenuChange: Codable, Sendable, Equatable {
     enum Kind: String, Codable, Sendable {

@@ -4,7 +4,7 @@ import Redis
 ///
 /// Each write checks, changes the `menu:{key}` hash and the `menus` set, increments `menu:version`, pushes its entry to
 /// the capped `menu:log` and rewrites `menu:meta` in one script, then returns the snapshot after it — so the version,
-/// checksum and change a `menu_update` frame carries belong together even when two admins write at once.
+/// checksum and change a `menu_change` frame carries belong together even when two admins write at once.
 ///
 /// Every script takes the same KEYS (`menus`, `menu:log`, `menu:version`, `menu:meta`) and, first in ARGV, the prefix of
 /// menu hashes (`menu:`) and how many log entries the snapshot returns. Menu hashes are addressed from inside the

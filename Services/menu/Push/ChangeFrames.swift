@@ -11,12 +11,23 @@ enum ChangeFrames {
         let data: Payload
     }
 
-    /// `menu_update` data: the new version and checksum and the change that made them.
+    /// `menu_update` data, sent to `all`: only the new version and checksum — enough for every client to know its copy
+    /// is stale and re-read `/api/menu` (which filters by the reader's permissions). Who changed what, and why, is not
+    /// for every anonymous connection.
     struct MenuUpdate: Encodable {
+        let version: Int
+        let checksum: String
+    }
+
+    /// `menu_change` data, sent to `role/admin` (the role that may write menus): the version, checksum and the change.
+    struct MenuChangeDetail: Encodable {
         let version: Int
         let checksum: String
         let change: MenuChange
     }
+
+    /// The topic the change details go to.
+    static let detailTopic = "role/admin"
 
     /// `permission_update` data: which role now has which grants.
     struct PermissionUpdate: Encodable {
@@ -35,6 +46,10 @@ enum ChangeFrames {
 
     static func menuUpdate(_ update: MenuUpdate) -> String {
         encode(Frame(type: "menu_update", id: "menu_\(update.version)", timestamp: UnixTime.now, data: update))
+    }
+
+    static func menuChange(_ detail: MenuChangeDetail) -> String {
+        encode(Frame(type: "menu_change", id: "menu_change_\(detail.version)", timestamp: UnixTime.now, data: detail))
     }
 
     static func permissionUpdate(_ update: PermissionUpdate) -> String {

@@ -6,9 +6,16 @@ import SwitchboardProtocol
 
 /// The scheduler's HTTP API: current values, recent alarms, and broadcasts from trusted callers.
 enum SchedulerRoutes {
-    static func make(redis: RedisClient, alarms: AlarmStore, publisher: EventPublisher) -> HTTPRoutes {
+    static func make(
+        redis: RedisClient, alarms: AlarmStore, publisher: EventPublisher, anonymous: AnonymousAccess = AnonymousAccess(),
+        broadcastNetworks: [CIDR] = []
+    ) -> HTTPRoutes {
         HTTPRoutes { routes in
+            SuggestionSources(redis: redis).register(into: &routes)
             routes.on("GET", "/api/data/{channel}/{type}") { call in
+                if call.principal == nil, !anonymous.telemetry {
+                    throw HTTPError(401, "unauthorized", AnonymousAccess.refusal("telemetry", setting: "SWITCHBOARD_ANONYMOUS_TELEMETRY"))
+                }
                 guard let channel = Int(call.parameters["channel"] ?? ""), channel > 0 else {
                     throw HTTPError(400, "invalid_channel", "channel must be a positive integer")
                 }
@@ -37,15 +44,25 @@ enum SchedulerRoutes {
                 )
             }
             routes.on("GET", "/api/alarms") { call in
+                if call.principal == nil, !anonymous.alarms {
+                    throw HTTPError(401, "unauthorized", AnonymousAccess.refusal("alarms", setting: "SWITCHBOARD_ANONYMOUS_ALARMS"))
+                }
                 let limit = min(max(Int(call.request.query["limit"] ?? "") ?? 50, 1), AlarmStore.recentLimit)
                 let items = try await alarms.recent(limit: limit)
                 let body = #"{"alarms":["# + items.joined(separator: ",") + #"],"count":\#(items.count)}"#
                 return ForwardedResponse(status: 200, headers: ["content-type": "application/json; charset=utf-8"], body: body)
             }
             routes.on("POST", "/api/v1/broadcast") { call in
-                let principal = try call.requirePrincipal()
-                guard principal.roles.contains("admin") || principal.roles.contains("service") else {
-                    throw HTTPError(403, "forbidden", "broadcast needs role admin or service")
+                // A token with role admin or service, or (VoltageEMS's alarmsrv has none) a caller inside
+                // SWITCHBOARD_BROADCAST_NETWORKS, as the edge determined its address (DESIGN.md §9).
+                if let principal = call.principal {
+                    guard principal.roles.contains("admin") || principal.roles.contains("service") else {
+                        throw HTTPError(403, "forbidden", "broadcast needs role admin or service")
+                    }
+                } else {
+                    guard let caller = IPAddress(call.request.clientIP), broadcastNetworks.contains(caller) else {
+                        throw HTTPError(401, "unauthorized", "broadcast needs a token, or a caller inside SWITCHBOARD_BROADCAST_NETWORKS")
+                    }
                 }
                 guard let text = call.request.body, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
                     throw HTTPError(400, "invalid_json", "the body must be a JSON object")

@@ -49,8 +49,10 @@ struct QuestionService: Sendable {
         }
         rpc.register(QuestionSuggest.self) { params, _ in
             guard params.prefix.count <= QuestionQueue.maxLength else { throw RPCError.badRequest("prefix is too long") }
+            try Self.validate(user: params.user)
             let limit = min(max(params.limit, 1), Self.maxSuggestions)
-            return QuestionSuggest.Result(suggestions: try await store.suggest(prefix: params.prefix, limit: limit))
+            return QuestionSuggest.Result(
+                suggestions: try await SuggestionSources(redis: store.redis).suggest(user: params.user, prefix: params.prefix, limit: limit))
         }
     }
 

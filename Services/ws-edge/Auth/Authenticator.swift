@@ -3,14 +3,15 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceKit
 import SwitchboardProtocol
 
 /// Finds and verifies the caller's access token (`Authorization: Bearer`, or `?token=` for WebSockets, where browsers
 /// cannot set headers) and the caller's address.
 struct Authenticator: Sendable {
     let tokens: TokenAuthority
-    /// Trust `X-Forwarded-For` (set `SWITCHBOARD_TRUST_PROXY=1` only behind a balancer that sets it).
-    let trustProxy: Bool
+    /// `SWITCHBOARD_TRUSTED_PROXIES`: the peers whose `X-Forwarded-For` is believed (empty: nobody's).
+    let trustedProxies: [CIDR]
 
     enum Outcome: Sendable {
         case anonymous
@@ -45,11 +46,35 @@ struct Authenticator: Sendable {
         clientIP(headers: request.headers, remoteAddress: context.remoteAddress)
     }
 
+    /// The client's address: the peer's, unless the peer is a trusted proxy; then the right-most `X-Forwarded-For`
+    /// entry that is not itself a trusted proxy.
+    ///
+    /// Right-most, because each proxy appends the address it saw: everything left of the last untrusted hop was written
+    /// by that hop, i.e. by the client, and is whatever the client wanted it to be. An unparsable entry ends the walk at
+    /// the last trusted hop, so garbage can never become an address. The header of an untrusted peer is ignored.
     func clientIP(headers: HTTPFields, remoteAddress: SocketAddress?) -> String {
-        if trustProxy, let forwarded = headers[.xForwardedFor]?.split(separator: ",").first {
-            return forwarded.trimmingCharacters(in: .whitespaces)
+        guard let peerText = remoteAddress?.ipAddress else { return "unknown" }
+        guard let peer = IPAddress(peerText) else { return peerText }
+        guard trustedProxies.contains(peer) else { return peer.description }
+        let hops = headers[values: .xForwardedFor].flatMap { $0.split(separator: ",") }
+        var nearest = peer
+        for hop in hops.reversed() {
+            guard let address = IPAddress(hop) else { break }
+            nearest = address
+            if !trustedProxies.contains(address) { break }
         }
-        return remoteAddress?.ipAddress ?? "unknown"
+        return nearest.description
+    }
+
+    /// Whether operational detail (`/health` details, `/metrics`, `/websocket/status`) may be shown to this request: an
+    /// admin's token, or a loopback caller (DESIGN.md §9). A request through a trusted proxy is judged by its forwarded
+    /// address, so a proxy on the same host does not make every remote client "local".
+    func maySeeDetails(_ request: Request, context: EdgeRequestContext) async -> Bool {
+        if IPAddress(clientIP(request, context: context))?.isLoopback == true { return true }
+        if case .authenticated(let verified) = await authenticate(request, allowQueryToken: false) {
+            return verified.principal.roles.contains("admin")
+        }
+        return false
     }
 }
 

@@ -258,8 +258,11 @@ enum ConsoleScript {
               addEvent('ask-log', (data.suggestions || []).length + ' suggestions for “' + (data.prefix || '') + '”');
             },
             menu_update(data) {
-              const change = data.change || {};
               showMenuVersion(data.version, data.checksum, '');
+              addEvent('menu-updates', 'v' + data.version + ' changed');
+            },
+            menu_change(data) {
+              const change = data.change || {};
               addEvent('menu-updates', 'v' + data.version + ' ' + (change.type || 'changed') + ' ' + (change.targetName || change.targetId || '')
                 + (change.author ? ' by ' + change.author : ''));
             },

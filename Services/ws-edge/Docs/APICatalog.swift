@@ -31,21 +31,24 @@ enum APICatalog {
         APIOperation(
             method: "GET", path: "/health", owner: .edge, summary: "Health of every service and of Redis",
             details: "Each service's `sys.health` with its round-trip latency (bounded by `SWITCHBOARD_HEALTH_TIMEOUT_MS`), the edge itself, "
-                + "and Redis as the edge sees it.",
-            access: .open,
+                + "and Redis as the edge sees it. The details are for an admin token or a loopback caller; anyone else gets "
+                + "`{\"status\",\"failing\"}` only.",
+            access: .optionalToken,
             responses: [
                 .json(200, "Everything answers.", Schema.ref("HealthReport")),
                 .json(503, "At least one service or Redis is down; `failing` names them.", Schema.ref("HealthReport")),
             ]),
         APIOperation(
             method: "GET", path: "/websocket/status", owner: .edge, summary: "Connections, subscription groups and topics of every live edge",
-            access: .open,
+            details: "For an admin token or a loopback caller; anyone else gets `{\"status\":\"ok\"}`.",
+            access: .optionalToken,
             responses: [.json(200, "This edge measured now, the others as they last reported (≤ 15 s).", Schema.ref("EdgeStatusReport"))]),
         APIOperation(
             method: "GET", path: "/metrics", owner: .edge, summary: "Prometheus metrics of the edge and of every service",
             details: "The edge's own series plus each service's (asked for `sys.metrics` over the bus), every series labelled `service`; "
-                + "a service that does not answer shows as `switchboard_service_up{service=…} 0`.",
-            access: .open,
+                + "a service that does not answer shows as `switchboard_service_up{service=…} 0`. "
+                + "For an admin token or a loopback caller; anyone else gets 403.",
+            access: .optionalToken,
             responses: [
                 APIResponse(
                     status: 200, description: "Prometheus text exposition format 0.0.4.", contentType: "text/plain; version=0.0.4",
@@ -298,6 +301,21 @@ enum APICatalog {
             method: "GET", path: "/api/alarms", owner: .scheduler, summary: "Recent alarms, newest first", access: .open,
             parameters: [.query("limit", "How many (default 50).", schema: Schema.integer)],
             responses: [.json(200, "The alarms.", Schema.object(["alarms": Schema.array(Schema.anyObject), "count": Schema.integer]))]),
+        APIOperation(
+            method: "GET", path: "/api/questions/suggestions", owner: .scheduler, summary: "The operator-curated public suggestions",
+            access: .token,
+            responses: [.json(200, "The list, in order.", Schema.object(["suggestions": Schema.array(Schema.string)]))]),
+        APIOperation(
+            method: "PUT", path: "/api/questions/suggestions", owner: .scheduler, summary: "Replace the public suggestions",
+            details: "What `get_suggestions` offers every signed-in user after their own earlier questions (at most 500 texts).",
+            access: .role(["operator"]),
+            body: APIBody(
+                schema: Schema.object(["suggestions": Schema.array(Schema.string)]),
+                example: ["suggestions": ["How do I read the alarms?"]]),
+            responses: [
+                .json(200, "Stored.", Schema.object(["suggestions": Schema.array(Schema.string)])),
+                .error(400, "Not a list of 1–1000 character texts (`invalid_input`)."),
+            ]),
         APIOperation(
             method: "POST", path: "/api/v1/broadcast", owner: .scheduler, summary: "Push a frame to every connection or to one topic",
             details: "`type` `alarm` records an alarm and sends it to alarm subscribers (how VoltageEMS's alarmsrv publishes); "

@@ -76,7 +76,7 @@ enum WebSocketCatalog {
             client: "permission_check", server: "permission_check_result (allowed)", notes: "permission; on /ws/permissions/{user}.",
             example: #"{"type":"permission_check","id":"p1","data":{"permission":"menu.read"}}"#),
         Exchange(
-            client: "—", server: "menu_update, permission_update, notice, alarm, task_update, answer",
+            client: "—", server: "menu_update, menu_change (admins), permission_update, notice, alarm, task_update, answer",
             notes: "Pushed as they happen: menus and permissions to every connection, answers to every connection of the asker.",
             example: ""),
         Exchange(

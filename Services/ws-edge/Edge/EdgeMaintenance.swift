@@ -5,12 +5,14 @@ import Redis
 import ServiceLifecycle
 import SwitchboardProtocol
 
-/// The edge's periodic duties: re-send its connection counts to auth (they expire if the edge dies), send the
-/// protocol's `heartbeat` frame to every client, and publish its status for `/websocket/status`.
+/// The edge's periodic duties: re-send its connection counts to auth (they expire if the edge dies) and re-load its
+/// copy of the policy, send the protocol's `heartbeat` frame to every client, and publish its status for
+/// `/websocket/status`.
 struct EdgeMaintenance: Service {
     let edgeID: String
     let registry: ConnectionRegistry
     let backends: Backends
+    let policy: PolicyLoader
     let logger: Logger
     let syncInterval: Duration
     let heartbeatInterval: Duration
@@ -21,11 +23,18 @@ struct EdgeMaintenance: Service {
         var lastSync = ContinuousClock.now - syncInterval
         var lastHeartbeat = ContinuousClock.now
         var lastStatus = ContinuousClock.now - .seconds(5)
+        var lastPolicyAttempt = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let now = ContinuousClock.now
             if now - lastSync >= syncInterval {
                 lastSync = now
+                await policy.reload()
                 await syncCounts()
+            } else if !policy.policy.isLoaded, now - lastPolicyAttempt >= .seconds(1) {
+                // Until the first snapshot arrives (auth down when the edge started) the local blocklist is empty:
+                // ask every second rather than every sync interval.
+                lastPolicyAttempt = now
+                await policy.reload()
             }
             if now - lastHeartbeat >= heartbeatInterval {
                 lastHeartbeat = now

@@ -7,6 +7,8 @@ struct SubscribeAlarmsHandler: MessageHandler {
     /// A call replaces the previous one, so one list is the connection's whole alarm subscription: it is bounded by the
     /// smaller of the two telemetry channel bounds.
     let limits: SubscriptionLimits
+    /// Whether anonymous connections may receive alarms (`SWITCHBOARD_ANONYMOUS_ALARMS`).
+    var anonymous = AnonymousAccess()
 
     private struct Request: Decodable {
         let channels: [Int]?
@@ -24,6 +26,10 @@ struct SubscribeAlarmsHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
+        if connection.principal == nil, !anonymous.alarms {
+            throw ProtocolFailure(
+                code: .unauthorized, message: AnonymousAccess.refusal("alarms", setting: "SWITCHBOARD_ANONYMOUS_ALARMS"), requestID: message.id)
+        }
         let request = try message.decodeData(Request.self, empty: Request(channels: nil)).get()
         if let channels = request.channels, channels.contains(where: { $0 <= 0 }) {
             throw ProtocolFailure(code: .invalidMessage, message: "channels must be positive channel ids", requestID: message.id)

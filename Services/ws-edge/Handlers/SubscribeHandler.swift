@@ -9,6 +9,8 @@ struct SubscribeHandler: MessageHandler {
     /// The per-subscribe bound is checked here too, so an oversized list never crosses the bus; the per-connection one
     /// needs to know which channels exist, so only the scheduler checks it.
     let limits: SubscriptionLimits
+    /// Whether anonymous connections may read telemetry (`SWITCHBOARD_ANONYMOUS_TELEMETRY`).
+    var anonymous = AnonymousAccess()
 
     private struct Request: Decodable {
         let channels: [ChannelReference]
@@ -38,6 +40,11 @@ struct SubscribeHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
+        if connection.principal == nil, !anonymous.telemetry {
+            throw ProtocolFailure(
+                code: .unauthorized, message: AnonymousAccess.refusal("telemetry", setting: "SWITCHBOARD_ANONYMOUS_TELEMETRY"),
+                requestID: message.id)
+        }
         let request = try message.decodeData(Request.self).get()
         let interval = request.interval ?? 1000
         guard TelemetryGroup.intervalRange.contains(interval) else {

@@ -27,6 +27,7 @@ struct ForwardRoutes: Sendable {
         ("/api/sign", .signer, .standard),
         ("/api/data", .scheduler, .standard),
         ("/api/alarms", .scheduler, .standard),
+        ("/api/questions", .scheduler, .standard),
         ("/api/v1/broadcast", .scheduler, .standard),
     ]
 

@@ -6,8 +6,13 @@ import SwitchboardProtocol
 
 /// `GET /health`: every service's `sys.health` with its round-trip time, the edge itself, and Redis as the edge sees it.
 /// 200 when everything answers, 503 naming what does not.
+///
+/// The details (PIDs, versions, uptimes, the services' own details such as the signer's upstream and cert number or
+/// auth's KDF cost and limits, error texts) are for admins and loopback callers (DESIGN.md §9): anyone else gets only
+/// the status word and the names of what is failing, which is what a balancer's health check needs.
 struct HealthRoute: Sendable {
     let backends: Backends
+    let authenticator: Authenticator
     let startedAt: ContinuousClock.Instant
     /// How long one service may take to answer before it counts as down.
     let timeout: Duration
@@ -40,6 +45,12 @@ struct HealthRoute: Sendable {
         var edge: EdgeLine
         var services: [String: ServiceLine]
         var redis: RedisLine
+        var failing: [String]
+    }
+
+    /// What a caller without an admin token and not on loopback sees.
+    struct PublicReport: Codable, Sendable {
+        var status: String
         var failing: [String]
     }
 
@@ -93,9 +104,13 @@ struct HealthRoute: Sendable {
     }
 
     func register(on router: Router<EdgeRequestContext>) {
-        router.get("health") { _, _ -> Response in
+        router.get("health") { request, context -> Response in
             let report = await report()
-            return JSONResponse.make(report, status: report.failing.isEmpty ? .ok : .serviceUnavailable)
+            let status: HTTPResponse.Status = report.failing.isEmpty ? .ok : .serviceUnavailable
+            guard await authenticator.maySeeDetails(request, context: context) else {
+                return JSONResponse.make(PublicReport(status: report.status, failing: report.failing), status: status)
+            }
+            return JSONResponse.make(report, status: status)
         }
     }
 }

@@ -7,13 +7,18 @@ import SwitchboardProtocol
 
 /// `GET /metrics`: Prometheus text of the edge and of every service (each asked for `sys.metrics` over the bus), every
 /// series labelled `service`. A service that does not answer shows as `switchboard_service_up{service=…} 0`.
+/// Admins and loopback callers only (a scraper on the host, or with an admin token); others get 403.
 struct MetricsRoute: Sendable {
     let registry: PrometheusCollectorRegistry
     let backends: Backends
     let timeout: Duration
+    let authenticator: Authenticator
 
     func register(on router: Router<EdgeRequestContext>) {
-        router.get("metrics") { _, _ -> Response in
+        router.get("metrics") { request, context -> Response in
+            guard await authenticator.maySeeDetails(request, context: context) else {
+                return JSONResponse.error("forbidden", "metrics need an admin token or a loopback caller", status: .forbidden)
+            }
             EdgeCounters.shared.flush()
             var text = registry.emitToString()
             let answers = await withTaskGroup(of: (ServiceName, String?).self) { group in

@@ -3,12 +3,13 @@ import Hummingbird
 import Redis
 
 /// `GET /websocket/status`: connections, subscription groups and topics of every live edge (this one measured now, the
-/// others as they last reported to Redis within 15 s).
+/// others as they last reported to Redis within 15 s). Admins and loopback callers only; others get `{"status":"ok"}`.
 struct StatusRoute: Sendable {
     let edgeID: String
     let registry: ConnectionRegistry
     let redis: RedisClient
     let handlerTypes: [String]
+    let authenticator: Authenticator
 
     struct Report: Encodable {
         let edge: String
@@ -18,7 +19,8 @@ struct StatusRoute: Sendable {
     }
 
     func register(on router: Router<EdgeRequestContext>) {
-        router.get("websocket/status") { _, _ -> Response in
+        router.get("websocket/status") { request, context -> Response in
+            guard await authenticator.maySeeDetails(request, context: context) else { return JSONResponse.make(["status": "ok"]) }
             let mine = EdgeStatus.current(edgeID: edgeID, registry: registry)
             var edges = [mine]
             if let stored = try? await redis.send(["HGETALL", EdgeMaintenance.statusKey]).array {

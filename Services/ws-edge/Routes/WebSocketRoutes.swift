@@ -11,14 +11,18 @@ import Synchronization
 /// (401 bad token, 403 forbidden, 429 limits with `Retry-After`) — then run a session on the upgraded connection.
 struct WebSocketRoutes: Sendable {
     let authenticator: Authenticator
+    let policy: LocalPolicy
     let hooks: HookChain
     let session: WebSocketSession
     let queueFrames: Int
     let queueBytes: Int
     private let sequence = ConnectionCounter()
 
-    init(authenticator: Authenticator, hooks: HookChain, session: WebSocketSession, queueFrames: Int, queueBytes: Int) {
+    init(
+        authenticator: Authenticator, policy: LocalPolicy, hooks: HookChain, session: WebSocketSession, queueFrames: Int, queueBytes: Int
+    ) {
         self.authenticator = authenticator
+        self.policy = policy
         self.hooks = hooks
         self.session = session
         self.queueFrames = queueFrames
@@ -40,6 +44,11 @@ struct WebSocketRoutes: Sendable {
         let components = URLComponents(string: target)
         let path = components?.path ?? target
         let queryToken = components?.queryItems?.first { $0.name == "token" }?.value
+        // Upgrades do not pass through the router, so the blocklist (`BlocklistMiddleware` for everything else) is
+        // checked here, first, from the same local copy.
+        await policy.waitForFirstLoad()
+        let ip = authenticator.clientIP(headers: head.headerFields, remoteAddress: channel.remoteAddress)
+        if case .reject(_, let code, let message, _) = policy.refusal(for: ip) { return Self.refuse(.forbidden, code, message) }
         let endpoint: Connection.Endpoint
         if path == "/ws" || path == "/ws/" {
             endpoint = .main
@@ -67,7 +76,6 @@ struct WebSocketRoutes: Sendable {
                 return Self.refuse(.unauthorized, "unauthorized", "only /ws/permissions/anonymous is open without a token")
             }
         }
-        let ip = authenticator.clientIP(headers: head.headerFields, remoteAddress: channel.remoteAddress)
         switch await hooks.beforeConnect(ConnectionAttempt(endpoint: endpoint, principal: principal, ip: ip)) {
         case .proceed:
             return .upgrade { inbound, outbound, _ in

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import NIOCore
+import ServiceKit
 import Synchronization
 
 /// Who listens to which topic on this edge. Shared by the SUB socket's thread (fan-out) and the connection tasks.
@@ -64,18 +65,32 @@ final class ConnectionRegistry: Sendable {
     private let subscriber: EventSubscriber
     private let connections = Mutex<[String: Connection]>([:])
     private let logger: Logger
+    /// Events for the edge itself rather than for clients (policy notices), by topic; set once at start.
+    private let edgeHandlers: EdgeEventHandlers
 
     init(eventsEndpoint: String, logger: Logger) throws(BusError) {
         let members = TopicMembers()
+        let edgeHandlers = EdgeEventHandlers()
         self.members = members
         self.logger = logger
+        self.edgeHandlers = edgeHandlers
         subscriber = try EventSubscriber(endpoint: eventsEndpoint) { topic, payload in
+            if let handler = edgeHandlers.handler(for: topic) {
+                handler(topic, payload)
+                return
+            }
             let recipients = members.members(of: topic)
             guard !recipients.isEmpty else { return }
             let frame = ByteBuffer(bytes: payload)
             for connection in recipients { connection.send(frame) }
         }
         members.attach(subscriber)
+    }
+
+    /// Has the edge itself follow `topic` (e.g. `policy/blocklist`): its events go to `handler`, never to a client.
+    /// Clients cannot join such a topic: they join only the topics a service's reply names.
+    func handleEdgeEvents(_ topic: String, _ handler: @escaping EventSubscriber.Handler) {
+        if edgeHandlers.set(handler, for: topic) { subscriber.subscribe(topic) }
     }
 
     func add(_ connection: Connection) {
@@ -85,7 +100,11 @@ final class ConnectionRegistry: Sendable {
         }
         Gauge(label: "switchboard_ws_connections").record(count)
         join(connection, "all")
-        if let principal = connection.principal { join(connection, "user/\(principal.user)") }
+        if let principal = connection.principal {
+            join(connection, "user/\(principal.user)")
+            // `role/<role>`: frames only some roles may see (e.g. `menu_change` details for admins).
+            for role in principal.roles.prefix(16) { join(connection, "role/\(role)") }
+        }
         if case .permissions(let user) = connection.endpoint, user != connection.principal?.user { join(connection, "user/\(user)") }
     }
 
@@ -118,7 +137,29 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
+    /// Open connections whose address has this policy key (an IPv4 address, or an IPv6 /64).
+    func count(forPolicyKey key: String) -> Int {
+        connections.withLock { connections in connections.values.count { IPAddress.key($0.ip) == key } }
+    }
+
     func shutdown() {
         subscriber.shutdown()
+    }
+}
+
+/// The handlers of the topics the edge follows for itself, shared with the SUB socket's thread.
+final class EdgeEventHandlers: Sendable {
+    private let handlers = Mutex<[String: EventSubscriber.Handler]>([:])
+
+    func handler(for topic: String) -> EventSubscriber.Handler? {
+        handlers.withLock { $0[topic] }
+    }
+
+    /// Sets the handler; true when the topic had none before (so it must be subscribed).
+    func set(_ handler: @escaping EventSubscriber.Handler, for topic: String) -> Bool {
+        handlers.withLock { handlers in
+            defer { handlers[topic] = handler }
+            return handlers[topic] == nil
+        }
     }
 }

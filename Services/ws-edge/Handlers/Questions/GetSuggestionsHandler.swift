@@ -1,7 +1,8 @@
 import SwitchboardProtocol
 
-/// `get_suggestions` {prefix, limit?}: the most asked earlier questions that start with `prefix` (case and spacing
-/// ignored), most frequent first, at most 10.
+/// `get_suggestions` {prefix, limit?}: questions that start with `prefix` (case and spacing ignored) from the caller's
+/// own earlier questions, most asked first, then from the operator-curated public list; at most 10. Signed-in users
+/// only (anonymous: `FORBIDDEN`), and never anyone else's questions.
 struct GetSuggestionsHandler: MessageHandler {
     let type = "get_suggestions"
 
@@ -24,6 +25,9 @@ struct GetSuggestionsHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
+        guard let principal = connection.principal else {
+            throw ProtocolFailure(code: .forbidden, message: "suggestions need a signed-in user", requestID: message.id)
+        }
         let request = try message.decodeData(Request.self).get()
         guard request.prefix.count <= Self.maxPrefixLength else {
             throw .invalid("prefix must be at most \(Self.maxPrefixLength) characters", message)
@@ -33,7 +37,7 @@ struct GetSuggestionsHandler: MessageHandler {
         let result: QuestionSuggest.Result
         do {
             result = try await context.backends.client(.scheduler).call(
-                QuestionSuggest.self, .init(prefix: request.prefix, limit: limit), timeout: .seconds(5))
+                QuestionSuggest.self, .init(prefix: request.prefix, limit: limit, user: principal.user), timeout: .seconds(5))
         } catch {
             throw error.protocolFailure(requestID: message.id)
         }

@@ -2,8 +2,9 @@ import SwitchboardProtocol
 
 /// `chat_message` {room, content}: a member's message, stored in the room's history by the scheduler and then sent to
 /// every member (the sender included) as one `chat_message` frame with its stream id, server time, user and the sender's
-/// frame id as `client_id`. The per-user message rate limit is the edge's rate-limit hook. Content and id are bounded in
-/// UTF-8 bytes (`InputLimits`); the scheduler checks the same, so a bypassed edge stores nothing bigger.
+/// frame id as `client_id`. The room ACL is asked of auth on every post. The per-user message rate limit is the edge's
+/// rate-limit hook. Content and id are bounded in UTF-8 bytes (`InputLimits`); the scheduler checks the same, so a
+/// bypassed edge stores nothing bigger.
 struct ChatMessageHandler: MessageHandler {
     let type = "chat_message"
 
@@ -24,6 +25,8 @@ struct ChatMessageHandler: MessageHandler {
         guard RoomHub.shared.rooms(of: connection).contains(request.room) else {
             throw ProtocolFailure(code: .forbidden, message: "join room \(request.room) before posting to it", requestID: message.id)
         }
+        // Every post, not only the join: an ACL change applies to the next message even if its notice was lost.
+        try await RoomAccessCheck.require(request.room, for: connection, message: message, context: context)
         do {
             _ = try await context.backends.client(.scheduler).call(
                 ChatPost.self, .init(room: request.room, user: principal.user, content: request.content, clientID: message.id),

@@ -99,6 +99,9 @@ final class RoomChannel: Sendable {
 
     var isEmpty: Bool { state.withLock { $0.members.isEmpty } }
 
+    /// The member connections on this edge (pending and live).
+    var memberConnections: [Connection] { state.withLock { $0.members.values.map(\.connection) } }
+
     /// Connections of each user in the room on this edge.
     var userCounts: [String: Int] {
         state.withLock { state in

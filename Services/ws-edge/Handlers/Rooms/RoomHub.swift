@@ -75,6 +75,11 @@ final class RoomHub: Sendable {
         state.withLock { $0.channels[room] }?.connections(of: user) ?? 0
     }
 
+    /// The connections that are members of `room` on this edge.
+    func members(of room: String) -> [Connection] {
+        state.withLock { $0.channels[room] }?.memberConnections ?? []
+    }
+
     /// Room → user → connections on this edge.
     var presence: [String: [String: Int]] {
         let channels = state.withLock { Array($0.channels.values) }
