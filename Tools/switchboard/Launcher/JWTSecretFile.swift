@@ -14,24 +14,10 @@ enum JWTSecretFile {
 
     static func path(in runDirectory: String) -> String { "\(runDirectory)/\(fileName)" }
 
-    /// The path of the secret file, creating it (mode 0600, not following a symlink) with a new secret when it is
-    /// missing or empty.
+    /// The path of the secret file, creating it with a new secret when it is missing or empty.
     static func ensure(in runDirectory: String) throws -> String {
         let path = path(in: runDirectory)
-        if let existing = try? String(contentsOfFile: path, encoding: .utf8),
-            !existing.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-        {
-            chmod(path, 0o600)
-            return path
-        }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { throw LaunchError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        fchmod(descriptor, 0o600)
-        let line = Array("\(generate())\n".utf8)
-        guard write(descriptor, line, line.count) == line.count else {
-            throw LaunchError("cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+        _ = try PrivateRunFile.ensure(at: path, generate: generate)
         return path
     }
 }
