@@ -3,14 +3,10 @@ import SwitchboardProtocol
 /// `get_suggestions` {prefix, limit?}: the most asked earlier questions that start with `prefix` (case and spacing
 /// ignored), most frequent first, at most 10.
 struct GetSuggestionsHandler: MessageHandler {
-    let type = "get_suggestions"
+    typealias Payload = GetSuggestionsRequest
+    let replies: Set<String> = ["suggestions"]
 
     static let maxPrefixLength = 200
-
-    private struct Request: Decodable {
-        let prefix: String
-        let limit: Int?
-    }
 
     struct Suggestions: Encodable {
         let requestID: String
@@ -24,7 +20,7 @@ struct GetSuggestionsHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        let request = try message.decodeData(Request.self).get()
+        let request = try payload(of: message).get()
         guard request.prefix.count <= Self.maxPrefixLength else {
             throw .invalid("prefix must be at most \(Self.maxPrefixLength) characters", message)
         }

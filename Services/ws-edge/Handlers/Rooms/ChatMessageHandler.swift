@@ -4,17 +4,13 @@ import SwitchboardProtocol
 /// every member (the sender included) as one `chat_message` frame with its stream id, server time, user and the sender's
 /// frame id as `client_id`. The per-user message rate limit is the edge's rate-limit hook.
 struct ChatMessageHandler: MessageHandler {
-    let type = "chat_message"
+    typealias Payload = ChatMessageRequest
+    let replies: Set<String> = ["chat_message"]
 
     static let maxContentLength = 2000
 
-    private struct Request: Decodable {
-        let room: String
-        let content: String
-    }
-
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        let request = try message.decodeData(Request.self).get()
+        let request = try payload(of: message).get()
         guard RoomName.isValid(request.room) else { throw .invalid("room must match ^[A-Za-z0-9_.-]{1,64}$", message) }
         guard (1...Self.maxContentLength).contains(request.content.count),
             !request.content.allSatisfy({ $0.isWhitespace })
