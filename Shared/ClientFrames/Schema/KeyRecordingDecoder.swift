@@ -171,9 +171,12 @@ private struct UnkeyedRecorder: UnkeyedDecodingContainer {
     var count: Int? { 1 }
     var isAtEnd: Bool { currentIndex >= 1 }
 
+    /// An element is always there when it is read (it cannot be absent), so it is recorded as required.
     private mutating func element() -> KeyRecordingDecoder {
         defer { currentIndex += 1 }
-        return decoder.child(ElementKey(currentIndex))
+        let child = decoder.child(ElementKey(currentIndex))
+        decoder.recorder.seen(child.path, required: true)
+        return child
     }
 
     mutating func decodeNil() throws -> Bool {
