@@ -6,7 +6,7 @@ DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 SWIFT_SOURCES = Package.swift Shared Services Tools Tests Benchmarks
 
-.PHONY: help deps build release run up down status test unit-test lint format check-compose bench chaos clean
+.PHONY: help deps build release run up down status test unit-test lint format check-compose bench chaos fuzz clean
 
 help:
 	@echo "make run    install what is missing, build (release), start Redis + all services, wait for /health; Ctrl-C stops"
@@ -14,6 +14,7 @@ help:
 	@echo "make up / down / status    the same system in the background"
 	@echo "make bench  the benchmarks (see Benchmarks/README.md)"
 	@echo "make chaos  kill every process in turn under load and report disconnects, recovery and lost messages"
+	@echo "make fuzz   fuzz the edge's frame parsing with libFuzzer for FUZZ_SECONDS (default 120); not part of make test"
 
 ## deps: install the Debian packages the build and the tests need, when missing.
 deps:
@@ -60,6 +61,22 @@ bench: release
 ## chaos: kill -9 every service in turn, restart Redis, kill one of two edges, all under load; prints the report, fails on a broken promise.
 chaos: release
 	$(RELEASE_BIN)/switchboard-chaos $(CHAOS_ARGS)
+
+## fuzz: libFuzzer (swiftc -sanitize=fuzzer) over ClientMessage.parse and every payload decode, seeded from the recorded
+## schemas; bounded by FUZZ_SECONDS, crashes land in .build/fuzz/crash-*. Not in CI or make test.
+FUZZ_SECONDS ?= 120
+FUZZ_DIR      = .build/fuzz
+FUZZ_FLAGS    = -sanitize=fuzzer,address -parse-as-library -O -g -I $(FUZZ_DIR)
+fuzz:
+	@mkdir -p $(FUZZ_DIR)/corpus
+	swiftc $(FUZZ_FLAGS) -module-name SwitchboardProtocol -emit-library -static -emit-module \
+		-emit-module-path $(FUZZ_DIR)/SwitchboardProtocol.swiftmodule -o $(FUZZ_DIR)/libSwitchboardProtocol.a $(wildcard Shared/Protocol/*.swift)
+	swiftc $(FUZZ_FLAGS) -module-name ClientFrames -emit-library -static -emit-module \
+		-emit-module-path $(FUZZ_DIR)/ClientFrames.swiftmodule -o $(FUZZ_DIR)/libClientFrames.a $(shell find Shared/ClientFrames -name '*.swift')
+	swiftc $(FUZZ_FLAGS) -L $(FUZZ_DIR) -lClientFrames -lSwitchboardProtocol Tools/fuzz/*.swift -o $(FUZZ_DIR)/client-frames-fuzzer
+	ASAN_OPTIONS=detect_leaks=0 CLIENT_FRAMES_SEEDS=$(FUZZ_DIR)/seeds $(FUZZ_DIR)/client-frames-fuzzer
+	$(FUZZ_DIR)/client-frames-fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -detect_leaks=0 -print_final_stats=1 \
+		-dict=$(FUZZ_DIR)/seeds.dict -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
 
 clean:
 	rm -rf .build .run

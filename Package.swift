@@ -40,6 +40,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Shared/COpenSSL", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "SwitchboardProtocol", path: "Shared/Protocol", swiftSettings: strict),
+        // The frames WebSocket clients send, as the edge parses and decodes them: shared by the edge and `make fuzz`.
+        .target(name: "ClientFrames", dependencies: ["SwitchboardProtocol"], path: "Shared/ClientFrames", swiftSettings: strict),
         .target(
             name: "Bus",
             dependencies: [
@@ -78,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "WSEdge",
             dependencies: [
-                "ServiceKit", "Bus", "Redis", "SwitchboardProtocol", "AuthTokens",
+                "ServiceKit", "Bus", "Redis", "SwitchboardProtocol", "AuthTokens", "ClientFrames",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -191,7 +193,7 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["OpenSSLCrypto"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "OpenSSLCrypto", "AuthTokens"],
+            dependencies: ["TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "OpenSSLCrypto", "AuthTokens", "ClientFrames"],
             swiftSettings: strict
         ),
     ]

@@ -9,11 +9,15 @@ enum RequestDeadline {
     @TaskLocal static var current: Date?
 
     static let replyMargin: TimeInterval = 0.15
+    /// The deadline arrives over the bus as Unix milliseconds; one an hour or more away is treated as an hour, so the
+    /// conversion to a `Duration` can never overflow.
+    static let longest: TimeInterval = 3600
 
     /// Time left for upstream work, or nil when the request carries no deadline.
     static func remaining() -> Duration? {
         guard let current else { return nil }
-        let seconds = max(0.001, current.timeIntervalSinceNow - replyMargin)
+        let left = current.timeIntervalSinceNow - replyMargin
+        let seconds = left.isFinite ? min(max(0.001, left), longest) : longest
         return .milliseconds(Int(seconds * 1000))
     }
 }

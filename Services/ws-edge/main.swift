@@ -119,6 +119,7 @@ StatusRoute(edgeID: edgeID, registry: registry, redis: backends.redis, handlerTy
 MetricsRoute(registry: metricsRegistry, backends: backends, timeout: .seconds(1), authenticator: authenticator).register(on: router)
 ConsoleRoute().register(on: router)
 DocsRoutes().register(on: router)
+MessageSchemaRoute(messages: messageRouter).register(on: router)
 
 let server = EdgeServer(
     host: config.httpHost,

@@ -1,3 +1,4 @@
+import ClientFrames
 import Foundation
 import Redis
 import TestSupport
@@ -101,6 +102,122 @@ struct BadInputTests {
         #expect(tally.answered == total, "answered \(tally.answered) of \(total)")
         #expect(gaps.batches > 0)
         #expect(gaps.maxGapMs <= 1_500, "the bystander waited \(gaps.maxGapMs) ms for a batch")
+    }
+
+    /// Generated from the code, so it cannot miss a field: the edge's `/docs/websocket.json` lists every message type
+    /// and every field its handler's payload type reads (recorded from that type's `init(from:)`), and every field gets
+    /// every JSON kind and the extremes (`SampleValue.all`: 1e300, ±2^63, 2^64, 0.5, a 1 MiB string, deep nesting, absent),
+    /// in a frame that is valid everywhere else. A value the field's type cannot hold must be refused with
+    /// `INVALID_MESSAGE` naming the field; any other value gets an `error` or one of the type's declared replies. No
+    /// process may die (same PIDs), and a bystander keeps receiving its telemetry throughout.
+    @Test func everyFieldOfEveryMessageTypeTakesEveryJSONKindAndExtreme() async throws {
+        let started = ContinuousClock.now
+        var environment = Self.environment
+        // Room for the 1 MiB strings (the default frame limit is 64 KiB), and for answers that echo them.
+        environment["SWITCHBOARD_WS_MAX_FRAME_BYTES"] = String(4 << 20)
+        environment["SWITCHBOARD_WS_QUEUE_BYTES"] = String(64 << 20)
+        let cluster = try await Cluster.start(environment: environment)
+        defer { cluster.shutdown() }
+        let names = Cluster.backingServices + ["ws-edge"]
+        let pids = names.map { cluster.pid($0) }
+
+        let catalog = MessageCatalog(try await cluster.http("GET", "/docs/websocket.json").json())
+        #expect(catalog.messages.count >= 15, "only \(catalog.messages.map(\.type))")
+        #expect(catalog.envelope.map(\.path) == ["type", "id"])
+        // `make fuzz` decodes every type of `ClientPayloads.all`: it must know every payload a handler decodes.
+        #expect(Set(catalog.messages.map(\.payload)) == Set(ClientPayloads.all.map { String(describing: $0) }))
+        for message in catalog.messages {
+            #expect(message.fields.first?.path == "data", "\(message.type): \(message.fields.map(\.path))")
+            #expect(!message.replies.isEmpty, "\(message.type) declares no reply")
+        }
+        let timestamp = catalog.messages.first { $0.type == "ping" }?.fields.first { $0.path == "data.timestamp" }
+        #expect(timestamp?.kinds == ["double"] && timestamp?.required == false, "ping's timestamp as recorded: \(String(describing: timestamp))")
+        let channels = catalog.messages.first { $0.type == "unsubscribe" }?.fields.first { $0.path == "data.channels[]" }
+        #expect(channels?.kinds == ["int64"], "unsubscribe's channels as recorded: \(String(describing: channels))")
+
+        // The frames of issue 11 first: each of them used to kill the edge.
+        let token = try await TestTokens.access("fuzz-schema", roles: ["operator", "admin"])
+        let probe = try await TestWebSocket.connect(port: cluster.httpPort, token: token)
+        _ = await probe.next(type: "connection_established")
+        for value in ["1e300", "-1e300", "-9.2e18", "9.3e18", "1e16", "-1"] {
+            probe.send(#"{"type":"ping","id":"p","data":{"timestamp":\#(value)}}"#)
+            let data = await probe.next(type: "error")?["data"] as? [String: Any]
+            #expect(data?["code"] as? String == "INVALID_MESSAGE", "ping timestamp \(value): \(data ?? [:])")
+            #expect((data?["message"] as? String)?.contains("data.timestamp") == true, "ping timestamp \(value): \(data ?? [:])")
+            #expect(data?["request_id"] as? String == "p")
+        }
+        probe.send(#"{"type":"ping","id":"ok","data":{"timestamp":\#(Int64(Date().timeIntervalSince1970 * 1000) - 5)}}"#)
+        let latency = (await probe.next(type: "pong")?["data"] as? [String: Any])?["latency"] as? Int
+        #expect(latency.map { $0 >= 0 } == true, "latency \(String(describing: latency))")
+        await probe.close()
+
+        // The bystander: telemetry every 100 ms, timed for the whole run.
+        let redis = RedisClient(configuration: try RedisConfiguration(url: cluster.redis.url))
+        defer { redis.shutdown() }
+        _ = try await redis.send(["HSET", "comsrv:1001:T", "1", "25.5"])
+        let bystander = try await TestWebSocket.connect(port: cluster.httpPort)
+        defer { Task { await bystander.close() } }
+        _ = await bystander.next(type: "connection_established")
+        try bystander.send(json: ["type": "subscribe", "id": "watch", "data": ["channels": [1001], "data_types": ["T"], "interval": 100]])
+        #expect(await bystander.next(type: "subscribe_ack") != nil)
+        #expect(await bystander.next(type: "data_batch", timeout: .seconds(2)) != nil)
+        let watch = Task { await Self.watchBatches(bystander) }
+
+        // Lanes: the room types share one connection (so chat echoes reach only it), the rest are spread over three; the
+        // envelope's fields and the permissions endpoint get one each.
+        var generator = SchemaCaseGenerator(catalog: catalog)
+        let roomTypes: Set<String> = ["join_room", "leave_room", "chat_message", "get_history", "clear_history"]
+        var mainLanes: [[SchemaCase]] = Array(repeating: [], count: 4)
+        for message in catalog.messages {
+            let cases = generator.cases(for: message)
+            let lane = roomTypes.contains(message.type) ? 0 : (1...3).min { mainLanes[$0].count < mainLanes[$1].count } ?? 1
+            mainLanes[lane] += cases
+        }
+        let envelope = generator.envelopeCases()
+        let permissionCases = catalog.messages.filter { $0.endpoints.contains("permissions") }.flatMap { generator.cases(for: $0) }
+        let main = "/ws?token=\(token)"
+        let lanes = mainLanes.map { (main, $0) } + [(main, envelope), ("/ws/permissions/fuzz-schema?token=\(token)", permissionCases)]
+        let total = lanes.reduce(0) { $0 + $1.1.count }
+        print(
+            "schema bad input: \(catalog.messages.count) message types, \(catalog.messages.reduce(0) { $0 + $1.fields.count }) fields, \(total) frames"
+        )
+        let port = cluster.httpPort
+        let fuzzStart = ContinuousClock.now
+        let results = await withTaskGroup(of: SchemaLane.Result.self) { group in
+            for (path, cases) in lanes {
+                group.addTask { await onThread { SchemaLane(port: port, path: path, cases: cases).run() } }
+            }
+            var all: [SchemaLane.Result] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        let fuzzSeconds = (ContinuousClock.now - fuzzStart).seconds
+        try await Task.sleep(for: .milliseconds(300))
+        watch.cancel()
+        let gaps = await watch.value
+
+        for (name, pid) in zip(names, pids) {
+            #expect(pid != nil && cluster.pid(name) == pid, "\(name) was restarted")
+            #expect(
+                cluster.process(name)?.isRunning == true && pid.map { kill($0, 0) == 0 } == true, "\(name) died:\n\(cluster.log(name).suffix(3000))")
+        }
+        try await cluster.waitForHealth(200, timeout: .seconds(10))
+        bystander.send(#"{"type":"ping","id":"after"}"#)
+        #expect(await bystander.next(type: "pong")?["id"] as? String == "after_pong")
+
+        let sent = results.reduce(0) { $0 + $1.sent }
+        let answered = results.reduce(0) { $0 + $1.answered }
+        let failures = results.flatMap(\.failures)
+        print(
+            "schema bad input: \(sent) sent, \(answered) answered in \(String(format: "%.1f", fuzzSeconds)) s (\(results.reduce(0) { $0 + $1.errors }) errors, "
+                + "\(results.reduce(0) { $0 + $1.replies }) replies); bystander \(gaps.batches) batches, max gap \(gaps.maxGapMs) ms; "
+                + "whole test \(String(format: "%.1f", (ContinuousClock.now - started).seconds)) s")
+        for failure in failures.prefix(40) { print("schema bad input FAILURE: \(failure)") }
+        #expect(failures.isEmpty, "\(failures.count) frames were not answered as promised; first: \(failures.prefix(5))")
+        #expect(sent == total && answered == total, "sent \(sent), answered \(answered) of \(total)")
+        #expect(gaps.batches > 0)
+        // 100 ms batches: a gap of 5 s (50 ticks) means the bystander was starved, not that the machine was busy.
+        #expect(gaps.maxGapMs <= 5_000, "the bystander waited \(gaps.maxGapMs) ms for a batch")
     }
 
     /// Counts the bystander's batches and the longest wait between two of them until cancelled.

@@ -146,6 +146,12 @@ final class QuestionStore: Sendable {
         return replies.last?.array?.first?.int ?? 0
     }
 
+    /// A sorted-set score as a count. Scores are doubles that Redis also spells `inf`; `Int(_:)` of an infinite or
+    /// huge one would trap, so it is clamped first.
+    static func count(_ score: Double) -> Int {
+        score.isFinite ? Int(min(max(score, 0), 1e15)) : 0
+    }
+
     /// The most frequent normalised questions starting with `prefix` (any, when empty), most frequent first.
     func suggest(prefix: String, limit: Int) async throws -> [QuestionSuggest.Suggestion] {
         let normalised = QuestionQueue.normalise(prefix)
@@ -153,8 +159,8 @@ final class QuestionStore: Sendable {
             let reply = try await redis.send(["ZREVRANGE", Self.popularKey, "0", String(limit - 1), "WITHSCORES"])
             let flat = reply.array ?? []
             return stride(from: 0, to: flat.count - 1, by: 2).compactMap { index in
-                guard let text = flat[index].text, let count = flat[index + 1].text.flatMap(Double.init) else { return nil }
-                return .init(text: text, count: Int(count))
+                guard let text = flat[index].text, let score = flat[index + 1].text.flatMap(Double.init) else { return nil }
+                return .init(text: text, count: Self.count(score))
             }
         }
         let low = Array("[".utf8) + Array(normalised.utf8)
@@ -167,7 +173,7 @@ final class QuestionStore: Sendable {
         guard !texts.isEmpty else { return [] }
         let scores = try await redis.send(["ZMSCORE", Self.popularKey] + texts).array ?? []
         let ranked = zip(texts, scores).map { text, score in
-            QuestionSuggest.Suggestion(text: text, count: Int(score.text.flatMap(Double.init) ?? 0))
+            QuestionSuggest.Suggestion(text: text, count: Self.count(score.text.flatMap(Double.init) ?? 0))
         }
         return Array(ranked.sorted { $0.count != $1.count ? $0.count > $1.count : $0.text < $1.text }.prefix(limit))
     }

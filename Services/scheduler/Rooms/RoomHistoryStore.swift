@@ -72,7 +72,7 @@ struct RoomHistoryStore: Sendable {
                 room: room,
                 user: entry.fields["user"] ?? "",
                 content: entry.fields["content"] ?? "",
-                serverTime: Int64(entry.fields["time"] ?? "") ?? Int64(StreamID(entry.id)?.milliseconds ?? 0),
+                serverTime: Int64(entry.fields["time"] ?? "") ?? Int64(clamping: StreamID(entry.id)?.milliseconds ?? 0),
                 clientID: entry.fields["client"]
             )
         }

@@ -29,6 +29,11 @@ enum APICatalog {
             details: "As the router itself lists them (forwarded prefixes end in `/**`); the docs test compares it with this document.",
             access: .open, responses: [.json(200, "Method and path of every registered route.", Schema.ref("RouteList"))]),
         APIOperation(
+            method: "GET", path: "/docs/websocket.json", owner: .edge, summary: "The WebSocket message types and their fields",
+            details: "Per message type: its endpoints, reply types, an example, and every field of `data` with the JSON kinds accepted there, "
+                + "recorded from the payload type the handler decodes (so it cannot drift from the code). The bad-input suite is generated from it.",
+            access: .open, responses: [.json(200, "The envelope's fields and every message type's.", Schema.anyObject)]),
+        APIOperation(
             method: "GET", path: "/health", owner: .edge, summary: "Health of every service and of Redis",
             details: "Each service's `sys.health` with its round-trip latency (bounded by `SWITCHBOARD_HEALTH_TIMEOUT_MS`), the edge itself, "
                 + "and Redis as the edge sees it. The details are for an admin token or a loopback caller; anyone else gets "

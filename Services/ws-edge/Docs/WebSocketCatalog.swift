@@ -42,7 +42,9 @@ enum WebSocketCatalog {
                 + "RPUSH {source}:{channel}:{C|A}:TODO for the field side. id and command_type at most 64 bytes, reason 256.",
             example: #"{"type":"control","id":"ctrl_001","data":{"channel_id":1001,"point_id":1,"value":0,"type":"C","command_type":"set_value"}}"#),
         Exchange(
-            client: "ping", server: "pong", notes: "server_time and latency; WebSocket ping/pong also works at the protocol level.",
+            client: "ping", server: "pong",
+            notes: "server_time and latency from the optional data.timestamp (your Unix ms, 0 to 8.64e15; outside it INVALID_MESSAGE). "
+                + "WebSocket ping/pong also works at the protocol level. Every type's fields: /docs/websocket.json.",
             example: #"{"type":"ping","id":"ping_001","data":{}}"#),
         Exchange(
             client: "join_room", server: "room_joined; others get member_joined",

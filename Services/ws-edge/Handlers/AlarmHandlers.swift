@@ -3,16 +3,13 @@ import ServiceKit
 
 /// `subscribe_alarms`: all alarms (`alarm/*`) or those of given channels (`alarm/<channel>`); a new call replaces the old.
 struct SubscribeAlarmsHandler: MessageHandler {
-    let type = "subscribe_alarms"
+    typealias Payload = SubscribeAlarmsRequest
+    let replies: Set<String> = ["subscribe_alarms_ack"]
     /// A call replaces the previous one, so one list is the connection's whole alarm subscription: it is bounded by the
     /// smaller of the two telemetry channel bounds.
     let limits: SubscriptionLimits
     /// Whether anonymous connections may receive alarms (`SWITCHBOARD_ANONYMOUS_ALARMS`).
     var anonymous = AnonymousAccess()
-
-    private struct Request: Decodable {
-        let channels: [Int]?
-    }
 
     private struct Ack: Encodable {
         let requestID: String
@@ -30,7 +27,7 @@ struct SubscribeAlarmsHandler: MessageHandler {
             throw ProtocolFailure(
                 code: .unauthorized, message: AnonymousAccess.refusal("alarms", setting: "SWITCHBOARD_ANONYMOUS_ALARMS"), requestID: message.id)
         }
-        let request = try message.decodeData(Request.self, empty: Request(channels: nil)).get()
+        let request = try payload(of: message).get()
         if let channels = request.channels, channels.contains(where: { $0 <= 0 }) {
             throw ProtocolFailure(code: .invalidMessage, message: "channels must be positive channel ids", requestID: message.id)
         }
@@ -56,17 +53,16 @@ struct SubscribeAlarmsHandler: MessageHandler {
 
 /// `unsubscribe_alarms`: stops alarm frames.
 struct UnsubscribeAlarmsHandler: MessageHandler {
-    let type = "unsubscribe_alarms"
+    typealias Payload = UnsubscribeAlarmsRequest
+    let replies: Set<String> = ["unsubscribe_alarms_ack"]
 
     private struct Ack: Encodable {
         let requestID: String
         enum CodingKeys: String, CodingKey { case requestID = "request_id" }
     }
 
-    private struct Request: Decodable {}
-
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        _ = try message.decodeData(Request.self, empty: Request()).get()
+        _ = try payload(of: message).get()
         let old: AlarmState? = connection.attachment(AlarmState.key)
         for topic in old?.topics ?? [] { context.registry.leave(connection, topic) }
         connection.setAttachment(AlarmState.key, nil)

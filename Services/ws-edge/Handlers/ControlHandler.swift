@@ -3,47 +3,8 @@ import SwitchboardProtocol
 
 /// `control`: role `operator` (or admin) writes a command for the field side; always answered by `control_ack`.
 struct ControlHandler: MessageHandler {
-    let type = "control"
-
-    private struct Request: Decodable {
-        let channelID: Int
-        let pointID: Int
-        let value: ControlValue
-        let commandType: String?
-        let dataType: String?
-        let source: String?
-        let reason: String?
-
-        enum CodingKeys: String, CodingKey {
-            case value, source, reason
-            case channelID = "channel_id"
-            case pointID = "point_id"
-            case commandType = "command_type"
-            case dataType = "type"
-        }
-    }
-
-    /// A number (0 included) or a boolean (sent as 1/0), kept as JSON text.
-    private struct ControlValue: Decodable {
-        let json: String
-        let echo: Double
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let flag = try? container.decode(Bool.self) {
-                json = flag ? "1" : "0"
-                echo = flag ? 1 : 0
-            } else if let number = try? container.decode(Int64.self) {
-                json = String(number)
-                echo = Double(number)
-            } else if let number = try? container.decode(Double.self), number.isFinite {
-                json = String(number)
-                echo = number
-            } else {
-                throw DecodingError.typeMismatch(Double.self, .init(codingPath: decoder.codingPath, debugDescription: "value must be a number"))
-            }
-        }
-    }
+    typealias Payload = ControlRequest
+    let replies: Set<String> = ["control_ack"]
 
     private struct Ack: Encodable {
         struct Outcome: Encodable {
@@ -84,8 +45,8 @@ struct ControlHandler: MessageHandler {
             ack("rejected", success: false, error: "control needs role operator")
             return
         }
-        let request: Request
-        switch message.decodeData(Request.self) {
+        let request: ControlRequest
+        switch payload(of: message) {
         case .success(let decoded): request = decoded
         case .failure(let failure):
             ack("failed", success: false, error: failure.message)

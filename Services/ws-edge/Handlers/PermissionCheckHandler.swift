@@ -6,12 +6,9 @@ import SwitchboardProtocol
 /// The question is about the connection's own principal (an anonymous connection has role `anonymous`'s grants), and
 /// the menu service answers it, since it owns the role → permission table; the edge holds no permission logic.
 struct PermissionCheckHandler: MessageHandler {
-    let type = "permission_check"
+    typealias Payload = PermissionCheckRequest
+    let replies: Set<String> = ["permission_check_result"]
     let endpoints: Set<EndpointKind> = [.permissions, .main]
-
-    private struct Request: Decodable {
-        let permission: String
-    }
 
     private struct Answer: Encodable {
         let requestID: String
@@ -26,7 +23,7 @@ struct PermissionCheckHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        let request = try message.decodeData(Request.self).get()
+        let request = try payload(of: message).get()
         let result: MenuPermissionCheck.Result
         do {
             result = try await context.backends.client(.menu).call(

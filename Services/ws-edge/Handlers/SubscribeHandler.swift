@@ -5,24 +5,13 @@ import SwitchboardProtocol
 /// `subscribe`: validates the request, asks the scheduler which channels exist, moves the connection to the group of its
 /// merged subscription, and sends `subscribe_ack` then the group's current `data_batch`.
 struct SubscribeHandler: MessageHandler {
-    let type = "subscribe"
+    typealias Payload = SubscribeRequest
+    let replies: Set<String> = ["subscribe_ack"]
     /// The per-subscribe bound is checked here too, so an oversized list never crosses the bus; the per-connection one
     /// needs to know which channels exist, so only the scheduler checks it.
     let limits: SubscriptionLimits
     /// Whether anonymous connections may read telemetry (`SWITCHBOARD_ANONYMOUS_TELEMETRY`).
     var anonymous = AnonymousAccess()
-
-    private struct Request: Decodable {
-        let channels: [ChannelReference]
-        let dataTypes: [String]?
-        let interval: Int?
-        let source: String?
-
-        enum CodingKeys: String, CodingKey {
-            case channels, interval, source
-            case dataTypes = "data_types"
-        }
-    }
 
     private struct Ack: Encodable {
         let requestID: String
@@ -45,7 +34,7 @@ struct SubscribeHandler: MessageHandler {
                 code: .unauthorized, message: AnonymousAccess.refusal("telemetry", setting: "SWITCHBOARD_ANONYMOUS_TELEMETRY"),
                 requestID: message.id)
         }
-        let request = try message.decodeData(Request.self).get()
+        let request = try payload(of: message).get()
         let interval = request.interval ?? 1000
         guard TelemetryGroup.intervalRange.contains(interval) else {
             throw ProtocolFailure(code: .invalidMessage, message: "interval must be between 100 and 3600000 ms", requestID: message.id)
@@ -106,11 +95,8 @@ struct SubscribeHandler: MessageHandler {
 
 /// `unsubscribe`: drops some channels (or all, when `channels` is absent) from the connection's subscription.
 struct UnsubscribeHandler: MessageHandler {
-    let type = "unsubscribe"
-
-    private struct Request: Decodable {
-        let channels: [Int]?
-    }
+    typealias Payload = UnsubscribeRequest
+    let replies: Set<String> = ["unsubscribe_ack"]
 
     private struct Ack: Encodable {
         let requestID: String
@@ -124,7 +110,7 @@ struct UnsubscribeHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        let request = try message.decodeData(Request.self, empty: Request(channels: nil)).get()
+        let request = try payload(of: message).get()
         let state: TelemetryState? = connection.attachment(TelemetryState.key)
         var removed: [Int] = []
         var remaining: [Int] = []

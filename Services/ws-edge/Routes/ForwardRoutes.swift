@@ -38,6 +38,9 @@ struct ForwardRoutes: Sendable {
         case getCode
     }
 
+    /// The statuses a service may answer with; anything else becomes a 502.
+    static let validStatuses = 100...599
+
     static let forwardedHeaders: [HTTPField.Name] = [.contentType, .ifNoneMatch, .userAgent, .accept]
 
     func register(on router: Router<EdgeRequestContext>) {
@@ -86,6 +89,10 @@ struct ForwardRoutes: Sendable {
         do {
             let answer = try await backends.client(service).call(
                 HTTPForward.self, forwarded, timeout: service == .signer ? signerTimeout : timeout)
+            // `HTTPResponse.Status(code:)` traps outside 0…999: a service's status is checked, not trusted.
+            guard Self.validStatuses.contains(answer.status) else {
+                return failure(style, status: .badGateway, code: "bad_gateway", message: "\(service) answered with status \(answer.status)")
+            }
             var fields = HTTPFields()
             for (name, value) in answer.headers {
                 if let field = HTTPField.Name(name) { fields[field] = value }

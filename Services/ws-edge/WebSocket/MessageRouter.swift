@@ -10,10 +10,15 @@ struct EdgeContext: Sendable {
 }
 
 /// Handles one client message type (`subscribe`, `ping`, …). One type, one handler.
+///
+/// The type's `data` is `Payload`, decoded with `payload(of:)`; its name and fields come from that type, so the schema
+/// the edge publishes (`/docs/websocket.json`) is recorded from exactly what the handler decodes.
 protocol MessageHandler: Sendable {
-    var type: String { get }
+    associatedtype Payload: ClientPayload
     /// Which endpoints accept this type.
     var endpoints: Set<EndpointKind> { get }
+    /// The frame types that answer this one besides `error` (the bad-input suite accepts only these or an error).
+    var replies: Set<String> { get }
     /// Answers by sending frames on `connection`; a `ProtocolFailure` becomes an `error` frame and the connection stays open.
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure)
 }
@@ -21,10 +26,40 @@ protocol MessageHandler: Sendable {
 enum EndpointKind: Sendable, Hashable {
     case main
     case permissions
+
+    var name: String {
+        switch self {
+        case .main: "main"
+        case .permissions: "permissions"
+        }
+    }
 }
 
 extension MessageHandler {
+    var type: String { Payload.messageType }
+
     var endpoints: Set<EndpointKind> { [.main] }
+
+    /// The frame's `data` as this handler's payload, or an `INVALID_MESSAGE` failure naming the field that is wrong.
+    func payload(of message: ClientMessage) -> Result<Payload, ProtocolFailure> {
+        message.decodeData(Payload.self, empty: Payload.whenAbsent)
+    }
+
+    var schema: MessageSchema {
+        MessageSchema(
+            type: type, payload: String(describing: Payload.self), endpoints: endpoints.map(\.name).sorted(), replies: replies.sorted(),
+            fields: PayloadSchema(payload: Payload.self).fields)
+    }
+}
+
+/// One message type as `/docs/websocket.json` describes it.
+struct MessageSchema: Encodable, Sendable {
+    let type: String
+    /// The Swift type of `data`, so the bad-input suite can check that the fuzzer knows every payload.
+    let payload: String
+    let endpoints: [String]
+    let replies: [String]
+    let fields: [PayloadSchema.Field]
 }
 
 extension Connection.Endpoint {
@@ -51,10 +86,19 @@ struct MessageRouter: Sendable {
 
     var types: [String] { handlers.keys.sorted() }
 
+    /// Every handler's message schema, by type.
+    var schemas: [MessageSchema] { handlers.keys.sorted().compactMap { handlers[$0]?.schema } }
+
+    /// Longest part of an unknown `type` quoted back in the error (a client may send a megabyte of it).
+    static let maxQuotedTypeLength = 64
+
     func dispatch(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async {
         guard let handler = handlers[message.type], handler.endpoints.contains(connection.endpoint.kind) else {
             connection.send(
-                ServerFrame.error(.init(code: .unknownType, message: "unknown message type `\(message.type)`", requestID: message.id))
+                ServerFrame.error(
+                    .init(
+                        code: .unknownType, message: "unknown message type `\(message.type.prefix(Self.maxQuotedTypeLength))`",
+                        requestID: message.id))
             )
             return
         }

@@ -5,11 +5,8 @@ import SwitchboardProtocol
 /// auth's `question` bucket) becomes a task; `question_accepted` {task_id} comes back at once, and `task_update` and
 /// `answer` reach all the user's connections when a worker has answered.
 struct AskQuestionHandler: MessageHandler {
-    let type = "ask_question"
-
-    private struct Request: Decodable {
-        let question: String
-    }
+    typealias Payload = AskQuestionRequest
+    let replies: Set<String> = ["question_accepted"]
 
     struct Accepted: Encodable {
         let requestID: String
@@ -24,7 +21,7 @@ struct AskQuestionHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        let request = try message.decodeData(Request.self).get()
+        let request = try payload(of: message).get()
         let question = request.question.trimmingCharacters(in: .whitespacesAndNewlines)
         if let problem = InputLimits.questionProblem(question) { throw .invalid(problem, message) }
         guard let principal = connection.principal else { throw .signInNeeded("ask_question", message) }

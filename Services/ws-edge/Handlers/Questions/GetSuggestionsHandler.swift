@@ -4,14 +4,10 @@ import SwitchboardProtocol
 /// own earlier questions, most asked first, then from the operator-curated public list; at most 10. Signed-in users
 /// only (anonymous: `FORBIDDEN`), and never anyone else's questions.
 struct GetSuggestionsHandler: MessageHandler {
-    let type = "get_suggestions"
+    typealias Payload = GetSuggestionsRequest
+    let replies: Set<String> = ["suggestions"]
 
     static let maxPrefixLength = 200
-
-    private struct Request: Decodable {
-        let prefix: String
-        let limit: Int?
-    }
 
     struct Suggestions: Encodable {
         let requestID: String
@@ -28,7 +24,7 @@ struct GetSuggestionsHandler: MessageHandler {
         guard let principal = connection.principal else {
             throw ProtocolFailure(code: .forbidden, message: "suggestions need a signed-in user", requestID: message.id)
         }
-        let request = try message.decodeData(Request.self).get()
+        let request = try payload(of: message).get()
         guard request.prefix.count <= Self.maxPrefixLength else {
             throw .invalid("prefix must be at most \(Self.maxPrefixLength) characters", message)
         }

@@ -6,15 +6,12 @@ import SwitchboardProtocol
 /// rate-limit hook. Content and id are bounded in UTF-8 bytes (`InputLimits`); the scheduler checks the same, so a
 /// bypassed edge stores nothing bigger.
 struct ChatMessageHandler: MessageHandler {
-    let type = "chat_message"
+    typealias Payload = ChatMessageRequest
+    let replies: Set<String> = ["chat_message"]
 
-    private struct Request: Decodable {
-        let room: String
-        let content: String
-    }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        let request = try message.decodeData(Request.self).get()
+        let request = try payload(of: message).get()
         guard RoomName.isValid(request.room) else { throw .invalid("room must match ^[A-Za-z0-9_.-]{1,64}$", message) }
         if let problem = InputLimits.chatContentProblem(request.content) { throw .invalid(problem, message) }
         // The frame id is stored with the message as its `client_id`, so it is bounded like the content.

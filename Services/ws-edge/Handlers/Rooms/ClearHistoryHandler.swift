@@ -3,11 +3,8 @@ import SwitchboardProtocol
 /// `clear_history` {room?}: without `room`, deletes the caller's own question history; with it, the room's history,
 /// which only an admin may do. Answers `history_cleared` with how many entries went.
 struct ClearHistoryHandler: MessageHandler {
-    let type = "clear_history"
-
-    private struct Request: Decodable {
-        let room: String?
-    }
+    typealias Payload = ClearHistoryRequest
+    let replies: Set<String> = ["history_cleared"]
 
     struct Cleared: Encodable {
         let requestID: String
@@ -22,7 +19,7 @@ struct ClearHistoryHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        let request = try message.decodeData(Request.self, empty: Request(room: nil)).get()
+        let request = try payload(of: message).get()
         guard let principal = connection.principal else { throw .signInNeeded("clear_history", message) }
         let scheduler = context.backends.client(.scheduler)
         if let room = request.room {

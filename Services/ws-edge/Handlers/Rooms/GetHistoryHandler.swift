@@ -3,16 +3,11 @@ import SwitchboardProtocol
 /// `get_history` {room?, limit?, before?}: a page of a room's messages (for whoever the room's ACL admits), or without
 /// `room` of the caller's own questions and answers; oldest first, `before` pages back by message id.
 struct GetHistoryHandler: MessageHandler {
-    let type = "get_history"
+    typealias Payload = GetHistoryRequest
+    let replies: Set<String> = ["history"]
 
     static let defaultLimit = 50
     static let maxLimit = 100
-
-    private struct Request: Decodable {
-        let room: String?
-        let limit: Int?
-        let before: String?
-    }
 
     struct RoomPage: Encodable {
         let requestID: String
@@ -47,7 +42,7 @@ struct GetHistoryHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        let request = try message.decodeData(Request.self, empty: Request(room: nil, limit: nil, before: nil)).get()
+        let request = try payload(of: message).get()
         let limit = request.limit ?? Self.defaultLimit
         guard (1...Self.maxLimit).contains(limit) else { throw .invalid("limit must be 1 to \(Self.maxLimit)", message) }
         if let before = request.before, StreamID(before) == nil { throw .invalid("before must be a message id", message) }

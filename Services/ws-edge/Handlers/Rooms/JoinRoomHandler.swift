@@ -5,15 +5,11 @@ import SwitchboardProtocol
 /// `room_joined` with the members and the history (exactly what came after `since`, else the last 50), then live
 /// messages with no gap and no duplicate (see `RoomChannel`). The other members get `member_joined`.
 struct JoinRoomHandler: MessageHandler {
-    let type = "join_room"
+    typealias Payload = JoinRoomRequest
+    let replies: Set<String> = ["room_joined"]
 
     static let recentHistory = 50
     static let replayLimit = 500
-
-    private struct Request: Decodable {
-        let room: String
-        let since: String?
-    }
 
     struct Joined: Encodable {
         let requestID: String
@@ -33,7 +29,7 @@ struct JoinRoomHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        let request = try message.decodeData(Request.self).get()
+        let request = try payload(of: message).get()
         guard RoomName.isValid(request.room) else { throw .invalid("room must match ^[A-Za-z0-9_.-]{1,64}$", message) }
         if let since = request.since, StreamID(since) == nil {
             throw .invalid("since must be a message id such as 1712345678901-0", message)

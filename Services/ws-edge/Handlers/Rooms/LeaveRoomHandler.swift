@@ -3,11 +3,8 @@ import SwitchboardProtocol
 /// `leave_room` {room}: the connection stops getting the room's frames and answers `room_left`; the other members get
 /// `member_left` when this was the user's last connection in the room.
 struct LeaveRoomHandler: MessageHandler {
-    let type = "leave_room"
-
-    private struct Request: Decodable {
-        let room: String
-    }
+    typealias Payload = LeaveRoomRequest
+    let replies: Set<String> = ["room_left"]
 
     struct Left: Encodable {
         let requestID: String
@@ -21,7 +18,7 @@ struct LeaveRoomHandler: MessageHandler {
     }
 
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
-        let request = try message.decodeData(Request.self).get()
+        let request = try payload(of: message).get()
         guard RoomName.isValid(request.room) else { throw .invalid("room must match ^[A-Za-z0-9_.-]{1,64}$", message) }
         guard let remaining = RoomHub.shared.detach(connection, room: request.room) else {
             throw ProtocolFailure(code: .rejected, message: "not in room \(request.room)", requestID: message.id)
