@@ -9,7 +9,6 @@ struct ChatMessageHandler: MessageHandler {
     typealias Payload = ChatMessageRequest
     let replies: Set<String> = ["chat_message"]
 
-
     func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure) {
         let request = try payload(of: message).get()
         guard RoomName.isValid(request.room) else { throw .invalid("room must match ^[A-Za-z0-9_.-]{1,64}$", message) }
