@@ -65,18 +65,20 @@ final class QuestionStore: Sendable {
             ],
             ["ZINCRBY", Self.popularKey, "1", normalised],
             ["ZADD", Self.lexKey, "0", normalised],
+            // In the same transaction, so the ask stays one round trip and the reply is not held back behind the trim
+            // (a fast worker must not beat `question_accepted` to the asker).
+            Self.trimScript.evalCommand(keys: [Self.popularKey, Self.lexKey], arguments: [String(suggestionCap)]),
             ["EXEC"],
         ])
         guard case .array = replies.last else {
             throw RPCError(code: RPCError.internalCode, message: "storing the question failed: \(replies.last ?? .null)")
         }
-        // Best effort: the question is stored and queued either way, and the next ask trims what this one could not.
-        try? await trim()
         return taskID
     }
 
     /// Drops the least asked questions past `suggestionCap` from `popular` (`ZREMRANGEBYRANK`, lowest counts first) and
-    /// the same members from `lex`, atomically. A new question enters with count 1, so under pressure it is among the
+    /// the same members from `lex`, atomically; run inside each ask's transaction. A failed trim leaves the ask stored (EXEC
+    /// still answers) and the next ask trims what it could not. A new question enters with count 1, so under pressure it is among the
     /// first to go: the suggestions keep what many people asked, which is what they are for.
     private static let trimScript = RedisScript(
         """
@@ -94,10 +96,6 @@ final class QuestionStore: Sendable {
         if lexExcess > 0 then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, lexExcess - 1) end
         return math.max(excess, 0)
         """)
-
-    func trim() async throws {
-        _ = try await Self.trimScript.run(redis, keys: [Self.popularKey, Self.lexKey], arguments: [String(suggestionCap)])
-    }
 
     private static let finish = RedisScript(
         """
