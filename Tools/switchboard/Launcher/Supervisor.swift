@@ -170,9 +170,15 @@ enum SignalStream {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         let sources = Sources()
         for number in signals {
-            signal(number, SIG_IGN)
+            #if canImport(Darwin)
+                signal(number, SIG_IGN)  // kqueue sees the signal alongside; on Linux libdispatch installs its own handler
+            #endif
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { continuation.yield(number) }
+            // A signal that came before the source listened (held by `EarlySignals`) is delivered now.
+            source.setRegistrationHandler {
+                if let early = EarlySignals.takeEarlySignal() { continuation.yield(early) }
+            }
             source.resume()
             sources.all.append(source)
         }
