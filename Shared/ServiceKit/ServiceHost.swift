@@ -8,7 +8,8 @@ import SwitchboardProtocol
 /// The runtime every backing service shares: configuration, logging, the run-dir lock, a Redis client, the RPC server with
 /// `sys.health`, and a `ServiceGroup` that drains on SIGTERM/SIGINT.
 ///
-/// A service's `main.swift` calls `EarlySignals.hold()` first (so a stop during start-up is not lost), boots a host, registers its methods and extra services, and calls `run()`.
+/// A service's `main.swift` calls `EarlySignals.hold()` first (so a stop during start-up is not lost), boots a host,
+/// registers its methods and extra services, and calls `run()`.
 public final class ServiceHost: Sendable {
     public let name: String
     public let config: SwitchboardConfig
