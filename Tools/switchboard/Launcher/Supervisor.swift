@@ -80,14 +80,22 @@ final class Supervisor: @unchecked Sendable {
         return environment
     }
 
-    private func managed(_ name: String, executable: String, arguments: [String] = [], environment: [String: String]) -> ManagedProcess {
+    /// `switchboardExecutable`: it calls `EarlySignals.hold()` first, so it is started with SIGTERM/SIGINT held for it.
+    private func managed(
+        _ name: String,
+        executable: String,
+        arguments: [String] = [],
+        environment: [String: String],
+        switchboardExecutable: Bool = true
+    ) -> ManagedProcess {
         ManagedProcess(
             name: name,
             executable: executable,
             arguments: arguments,
             environment: environment,
             logPath: "\(layout.logs)/\(name).log",
-            pidPath: layout.pidFile(name)
+            pidPath: layout.pidFile(name),
+            holdingStopSignals: switchboardExecutable
         )
     }
 
@@ -108,7 +116,8 @@ final class Supervisor: @unchecked Sendable {
                 "--port", String(port), "--bind", "127.0.0.1", "--dir", layout.redisData, "--daemonize", "no",
                 "--appendonly", "yes", "--appendfsync", "everysec", "--protected-mode", "yes",
             ],
-            environment: ProcessInfo.processInfo.environment
+            environment: ProcessInfo.processInfo.environment,
+            switchboardExecutable: false
         )
         try process.start()
         redis = process
