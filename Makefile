@@ -1,5 +1,7 @@
 # Switchboard — the two commands a newcomer needs are `make run` and `make test`.
 SWIFT        ?= swift
+# bash for `set -o pipefail`: the test recipe pipes `swift test` through tee and must keep its exit status.
+SHELL        := /bin/bash
 APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server python3-yaml chromium
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
@@ -42,9 +44,12 @@ down:
 status:
 	@if [ -x "$(RELEASE_BIN)/switchboard" ]; then $(RELEASE_BIN)/switchboard status; else $(DEBUG_BIN)/switchboard status; fi
 
-## test: one build of everything (executables included), then every test against those binaries.
+## test: one build of everything (executables included), then every test against those binaries; ends with the 10 slowest.
 test: build lint check-compose
-	SWITCHBOARD_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test --skip-build
+	@set -o pipefail; mkdir -p .build; \
+	SWITCHBOARD_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log; status=$$?; \
+	python3 .ci/slowest-tests.py .build/test-output.log 10; \
+	exit $$status
 
 lint:
 	$(SWIFT) format lint --strict --recursive --configuration .swift-format $(SWIFT_SOURCES)

@@ -3,6 +3,9 @@ import Bus
 import Foundation
 import ServiceKit
 
+// SIGTERM/SIGINT from the first instruction on: a stop during start-up drains once the service group listens.
+EarlySignals.hold()
+
 // Refuse unsafe or inconsistent configuration before taking the lock or binding anything.
 let config = SwitchboardConfig.loadOrExit(service: "auth")
 let secret: String

@@ -2,6 +2,9 @@ import Bus
 import Foundation
 import ServiceKit
 
+// SIGTERM/SIGINT from the first instruction on: a stop during start-up drains once the service group listens.
+EarlySignals.hold()
+
 // Menus, their versions and change log, role permissions, and the change notices pushed to every edge.
 let health = MenuHealth()
 let host = ServiceHost.bootOrExit("menu", endpoint: { $0.endpoint(for: .menu) }) { await health.details() }

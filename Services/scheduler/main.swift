@@ -4,6 +4,9 @@ import Redis
 import ServiceKit
 import SwitchboardProtocol
 
+// SIGTERM/SIGINT from the first instruction on: a stop during start-up drains once the service group listens.
+EarlySignals.hold()
+
 let groups = GroupTable()
 let host = ServiceHost.bootOrExit("scheduler", endpoint: { $0.endpoint(for: .scheduler) }) {
     ["groups": String(groups.groupCount), "topics": String(groups.topicCount)]

@@ -4,6 +4,9 @@ import ServiceLifecycle
 import SwitchboardProtocol
 import Synchronization
 
+// SIGTERM/SIGINT from the first instruction on: a stop during start-up drains once the service group listens.
+EarlySignals.hold()
+
 // The signer: POST /getCode and POST /api/sign, answered through a pool of connections to the e-port signing client.
 let settings: SignerSettings
 do {

@@ -7,6 +7,9 @@ import ServiceKit
 import ServiceLifecycle
 import SwitchboardProtocol
 
+// SIGTERM/SIGINT from the first instruction on: a stop during start-up drains once the service group listens.
+EarlySignals.hold()
+
 let config = SwitchboardConfig.loadOrExit(service: "ws-edge")
 let logger = LogSetup.bootstrap(service: "ws-edge", level: config.logLevel)
 let metricsRegistry = Observability.bootstrap(service: "ws-edge")
@@ -159,6 +162,7 @@ let services = ServiceGroup(
                     heartbeatInterval: .seconds(config.int("SWITCHBOARD_HEARTBEAT_SECONDS", default: 30))
                 )
             ),
+            EarlySignals.replayService,
         ],
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger

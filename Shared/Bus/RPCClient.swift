@@ -8,8 +8,8 @@ import Synchronization
 /// The caller's side of RPC to one service: one DEALER socket shared by every request, replies matched by id.
 ///
 /// Many requests are in flight at once, each with its own deadline. While the service is down, calls fail at once with
-/// `service_unavailable` (the socket is `ZMQ_IMMEDIATE`, so nothing queues for an absent peer, and a disconnect fails every
-/// request in flight). ZeroMQ reconnects by itself, so calls succeed again as soon as the service is back.
+/// `service_unavailable` (no handshaken connection fails the call before it leaves the caller's task; the socket is
+/// `ZMQ_IMMEDIATE`, so nothing queues for an absent peer; and a disconnect fails every request in flight). ZeroMQ reconnects by itself, so calls succeed again as soon as the service is back.
 public final class RPCClient: Sendable {
     public let service: String
     public let endpoint: String
@@ -69,15 +69,22 @@ public final class RPCClient: Sendable {
         } catch {
             throw RPCError.badRequest("parameters of \(method) do not encode: \(error)")
         }
-        let result: Result<[UInt8], RPCError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let request = PendingRequest(id: id, frame: frame, deadline: deadline, continuation: continuation)
-                if !loop.post(.send(request)) {
-                    continuation.resume(returning: .failure(.serviceUnavailable(service, "client is shut down")))
+        // No handshaken connection: ZMQ_IMMEDIATE would refuse the send anyway, so fail here, in the caller's task, instead
+        // of after a hop to the poll thread and back, which a loaded machine can stretch to most of a second.
+        let result: Result<[UInt8], RPCError>
+        if connectedState.isSet {
+            result = await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let request = PendingRequest(id: id, frame: frame, deadline: deadline, continuation: continuation)
+                    if !loop.post(.send(request)) {
+                        continuation.resume(returning: .failure(.serviceUnavailable(service, "client is shut down")))
+                    }
                 }
+            } onCancel: {
+                loop.post(.cancel(id))
             }
-        } onCancel: {
-            loop.post(.cancel(id))
+        } else {
+            result = .failure(.serviceUnavailable(service))
         }
         let elapsed = Int64((ContinuousClock.now - (deadline - timeout)).seconds * 1e9)
         Metrics.Timer(label: "switchboard_rpc_client_duration_seconds", dimensions: [("target", service), ("method", method)]).recordNanoseconds(

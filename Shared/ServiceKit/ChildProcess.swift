@@ -4,7 +4,7 @@ import Synchronization
 /// A child process started with `posix_spawn`, for the launcher and the test harness.
 ///
 /// Foundation's `Process`, called from Swift concurrency, starts children with the spawning worker thread's signal mask,
-/// which blocks SIGTERM: such a child ignores a graceful stop. Here the child gets an empty mask and default handlers,
+/// which blocks SIGTERM: such a child ignores a graceful stop. Here the child gets an empty mask (see `holdingStopSignals`) and default handlers,
 /// inherits none of our descriptors beyond stdio, and is reaped only by this type.
 public final class ChildProcess: Sendable {
     public let pid: pid_t
@@ -17,7 +17,16 @@ public final class ChildProcess: Sendable {
 
     /// Starts `executable` with `arguments` and `environment`; stdout and stderr are appended to `outputPath`
     /// (or discarded when nil), stdin is /dev/null.
-    public init(executable: String, arguments: [String] = [], environment: [String: String], outputPath: String?) throws {
+    ///
+    /// `holdingStopSignals` starts it with SIGTERM and SIGINT blocked, so a stop sent while the dynamic loader still runs
+    /// waits for `main`: only for Switchboard executables, whose first statement, `EarlySignals.hold()`, unblocks them.
+    public init(
+        executable: String,
+        arguments: [String] = [],
+        environment: [String: String],
+        outputPath: String?,
+        holdingStopSignals: Bool = false
+    ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -33,12 +42,13 @@ public final class ChildProcess: Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
+        var childMask = sigset_t()
+        sigemptyset(&childMask)
+        if holdingStopSignals { EarlySignals.stopSignals.forEach { sigaddset(&childMask, $0) } }
         var defaults = sigset_t()
         sigemptyset(&defaults)
         for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &childMask)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 

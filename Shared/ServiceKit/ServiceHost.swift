@@ -8,7 +8,8 @@ import SwitchboardProtocol
 /// The runtime every backing service shares: configuration, logging, the run-dir lock, a Redis client, the RPC server with
 /// `sys.health`, and a `ServiceGroup` that drains on SIGTERM/SIGINT.
 ///
-/// A service's `main.swift` boots a host, registers its methods and extra services, and calls `run()`.
+/// A service's `main.swift` calls `EarlySignals.hold()` first (so a stop during start-up is not lost), boots a host,
+/// registers its methods and extra services, and calls `run()`.
 public final class ServiceHost: Sendable {
     public let name: String
     public let config: SwitchboardConfig
@@ -77,7 +78,7 @@ public final class ServiceHost: Sendable {
         logger.info("\(name) \(SwitchboardVersion.current) serving \(rpc.endpoint) (pid \(getpid()))")
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: RPCService(server: rpc))] + services.map { .init(service: $0) },
+                services: [.init(service: RPCService(server: rpc))] + services.map { .init(service: $0) } + [EarlySignals.replayService],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

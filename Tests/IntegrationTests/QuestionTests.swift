@@ -11,6 +11,18 @@ struct QuestionTests {
         try socket.send(json: ["type": "ask_question", "id": id, "data": ["question": question]])
     }
 
+    /// The first frame of each of `types`, in whatever order they come: the answer travels the event path and the
+    /// acceptance the RPC reply path, so on a loaded machine the answer can overtake `question_accepted`.
+    static func firstOfEach(_ socket: TestWebSocket, _ types: Set<String>, timeout: Duration) async -> [String: [String: Any]] {
+        var found: [String: [String: Any]] = [:]
+        let end = ContinuousClock.now + timeout
+        while found.count < types.count, ContinuousClock.now < end, let text = await socket.next(timeout: end - .now) {
+            let frame = TestTokens.json(text)
+            if let type = frame["type"] as? String, types.contains(type), found[type] == nil { found[type] = frame }
+        }
+        return found
+    }
+
     @Test func aQuestionIsAcceptedAtOnceAndAnsweredByTheWorkerOnEveryConnectionOfTheUser() async throws {
         let cluster = try await Cluster.start(environment: RoomKit.environment)
         defer { cluster.shutdown() }
@@ -21,16 +33,18 @@ struct QuestionTests {
         defer { Task { for socket in [phone, laptop, other] { await socket.close() } } }
 
         try Self.ask(phone, "  How do I join a room?  ", id: "q1")
-        let accepted = await RoomKit.reply(phone, "question_accepted")
+        let onPhone = await Self.firstOfEach(phone, ["question_accepted", "task_update", "answer"], timeout: .seconds(15))
+        let accepted = RoomKit.data(onPhone["question_accepted"])
         #expect(accepted["request_id"] as? String == "q1")
         #expect(accepted["status"] as? String == "processing")
         let taskID = try #require(accepted["task_id"] as? String, "\(accepted)")
+        let onLaptop = await Self.firstOfEach(laptop, ["task_update", "answer"], timeout: .seconds(10))
 
-        for socket in [phone, laptop] {
-            let update = RoomKit.data(await socket.next(type: "task_update", timeout: .seconds(10)))
+        for frames in [onPhone, onLaptop] {
+            let update = RoomKit.data(frames["task_update"])
             #expect(update["task_id"] as? String == taskID)
             #expect(update["status"] as? String == "done")
-            let answer = RoomKit.data(await socket.next(type: "answer", timeout: .seconds(5)))
+            let answer = RoomKit.data(frames["answer"])
             #expect(answer["task_id"] as? String == taskID)
             #expect((answer["answer"] as? String)?.contains("join_room") == true, "\(answer)")
             #expect(answer["score"] as? Double ?? 0 >= 0.45)
@@ -47,7 +61,6 @@ struct QuestionTests {
 
         // Something the FAQ does not know is answered as such, with its (low) score.
         try Self.ask(phone, "What is the airspeed of an unladen swallow?", id: "q2")
-        _ = await RoomKit.reply(phone, "question_accepted")
         let unknown = RoomKit.data(await phone.next(type: "answer", timeout: .seconds(10)))
         #expect((unknown["answer"] as? String)?.hasPrefix("I don't know yet") == true, "\(unknown)")
         #expect(unknown["source"] as? String == "none")

@@ -104,7 +104,10 @@ struct SignerTests {
         let elapsed = start.duration(to: .now)
         let message = try SignerRig.errorMessage(timedOut, status: 504)
         #expect(message.contains("超时"), "\(mode): \(message)")
-        #expect(elapsed >= .milliseconds(950) && elapsed < .milliseconds(1500), "\(mode): 504 after \(elapsed)")
+        // The 504 itself says the deadline, not the late reply, ended it; the time says it waited for the 1 s deadline
+        // and not for anything much longer (a loaded machine may add to it, never take from it).
+        let signerTimeout = Duration.milliseconds(1000)
+        #expect(elapsed >= signerTimeout * 0.95 && elapsed < signerTimeout * 5, "\(mode): 504 after \(elapsed)")
 
         for round in 0..<2 {
             let str = (round == 0 ? "#sleep=800#" : "") + "next caller \(round) \(UUID().uuidString)"
@@ -206,7 +209,8 @@ struct SignerTests {
         let start = ContinuousClock.now
         let message = try SignerRig.errorMessage(try await rig.getCode(str: "second"), status: 503)
         #expect(message.contains("繁忙"), "\(message)")
-        #expect(start.duration(to: .now) < .milliseconds(500))
+        // At once: before the request ahead of it (1 s of sim latency) is even answered, let alone its own turn.
+        #expect(start.duration(to: .now) < .milliseconds(1000))
         #expect(rig.verifies(try SignerRig.decodeSuccess(try await first).sign, for: "first"))
     }
 

@@ -205,8 +205,9 @@ import Testing
         } throws: { error in
             (error as? RedisError)?.isTimeoutOrUnavailable == true
         }
+        // The 200 ms command timeout ended the wait, not the server's answer, which comes only after its 1 s sleep.
         let elapsed = clock.now - start
-        #expect(elapsed < .milliseconds(700), "took \(elapsed)")
+        #expect(elapsed < .seconds(1), "took \(elapsed)")
 
         // Once the server is done sleeping, the client works again.
         let recovered = await eventually(within: .seconds(5)) {

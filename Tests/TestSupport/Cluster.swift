@@ -7,6 +7,7 @@ import ServiceKit
 
 /// A real Switchboard for one test: a real redis-server and any set of the real executables, on free ports, in a
 /// temporary run dir. `shutdown()` (also run from `deinit`) kills everything it started, so a failing test leaves nothing.
+/// At most `ClusterPermits.shared.count` clusters run at once; `start` waits for a turn.
 public final class Cluster: @unchecked Sendable {
     // The harness is driven from one test task at a time; `@unchecked` because its table of processes is plain mutable state.
     public static let backingServices = ["scheduler", "auth", "menu", "signer"]
@@ -43,12 +44,21 @@ public final class Cluster: @unchecked Sendable {
         environment: [String: String] = [:],
         healthTimeout: Duration = .seconds(20)
     ) async throws -> Cluster {
-        let redis = try await RedisServer.start()
+        // Held from here until `shutdown()`, which gives it back exactly once (see `ClusterPermits`).
+        try await ClusterPermits.shared.acquire()
+        let redis: RedisServer
         let cluster: Cluster
+        do {
+            redis = try await RedisServer.start()
+        } catch {
+            ClusterPermits.shared.release()
+            throw error
+        }
         do {
             cluster = try Cluster(redis: redis, environment: environment)
         } catch {
             redis.stop()
+            ClusterPermits.shared.release()
             throw error
         }
         do {
@@ -96,7 +106,9 @@ public final class Cluster: @unchecked Sendable {
         }
         var environment = self.environment
         for (key, value) in overrides { environment[key] = value }
-        let child = try ChildProcess(executable: path, arguments: arguments, environment: environment, outputPath: logPath(name))
+        // Every Switchboard executable unblocks SIGTERM/SIGINT in its first statement; until then a stop waits for it.
+        let child = try ChildProcess(
+            executable: path, arguments: arguments, environment: environment, outputPath: logPath(name), holdingStopSignals: true)
         processes[name] = child
         return child
     }
@@ -194,6 +206,7 @@ public final class Cluster: @unchecked Sendable {
         if ProcessInfo.processInfo.environment["SWITCHBOARD_KEEP_TEST_RUN_DIR"] == nil {
             try? FileManager.default.removeItem(atPath: runDirectory)
         }
+        ClusterPermits.shared.release()
     }
 
     deinit { shutdown() }

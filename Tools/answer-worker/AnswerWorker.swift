@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Redis
 import ServiceKit
+import ServiceLifecycle
 import SwitchboardProtocol
 
 /// Answers the questions users ask (`ask_question`) from a FAQ, as one member of the `answer-workers` consumer group.
@@ -24,6 +25,21 @@ struct AnswerWorker: AsyncParsableCommand {
     @Option(help: "Artificial work time per question, in milliseconds.") var delayMs = 0
     @Option(help: "Lowest similarity (0…1) that counts as an answer; below it the worker says it does not know.") var threshold = 0.45
     @Option(help: "Questions read at once.") var batch = 10
+
+    /// Like the generated `main`, but SIGTERM/SIGINT are handled from the first instruction (see `EarlySignals`).
+    static func main() async {
+        EarlySignals.hold()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     func validate() throws {
         guard claimAfterMs >= 100 else { throw ValidationError("--claim-after-ms must be at least 100") }
@@ -52,6 +68,14 @@ struct AnswerWorker: AsyncParsableCommand {
             logger: logger
         )
         logger.info("answer-worker \(name) answering from \(knowledge.count) FAQ entries; claiming after \(claimAfterMs) ms")
-        await worker.run()
+        // SIGTERM/SIGINT stop taking questions; the one being answered is finished and acknowledged first.
+        try await ServiceGroup(
+            configuration: .init(
+                services: [.init(service: worker), EarlySignals.replayService],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        ).run()
+        logger.info("answer-worker \(name) stopped")
     }
 }

@@ -1,9 +1,11 @@
 import Bus
 import Logging
+import ServiceLifecycle
 import SwitchboardProtocol
 
-/// The worker's loop: take over stale questions now and then, read new ones, answer each, report, acknowledge.
-struct Worker: Sendable {
+/// The worker's loop: take over stale questions now and then, read new ones, answer each, report, acknowledge; until a
+/// graceful shutdown, which lets the question in hand finish (a blocking read ends within a second).
+struct Worker: Service {
     struct Settings: Sendable {
         let claimAfterMs: Int
         let delayMs: Int
@@ -20,11 +22,12 @@ struct Worker: Sendable {
 
     func run() async {
         await waitForGroup()
+        guard !Task.isShuttingDownGracefully else { return }
         // Whatever this consumer name left unacknowledged before a restart comes first.
         await answerAll { try await queue.readOwnPending(count: settings.batch) }
         let claimEvery = Duration.milliseconds(max(100, settings.claimAfterMs / 2))
         var lastClaim = ContinuousClock.now - claimEvery
-        while !Task.isCancelled {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if ContinuousClock.now - lastClaim >= claimEvery {
                 lastClaim = .now
                 await answerAll { try await queue.claimStale(idleMilliseconds: settings.claimAfterMs, count: settings.batch) }
@@ -36,7 +39,7 @@ struct Worker: Sendable {
 
     private func waitForGroup() async {
         var delay = Duration.milliseconds(100)
-        while !Task.isCancelled {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await queue.ensureGroup()
                 return

@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import OpenSSLCrypto
+import ServiceKit
+import ServiceLifecycle
 
 /// A stand-in for the e-port signing client (DESIGN.md §8): a WebSocket server that greets with the `open` frame and
 /// answers `cus-sec_SpcSignDataAsPEM` with real SHA1withRSA signatures and `cus-sec_SpcGetCertNo` with a fixed number.
@@ -37,6 +39,21 @@ struct SignerSim: AsyncParsableCommand {
     @Flag(help: "Answer in the flat form {\"Result\",\"Data\",\"Error\"} without _id, _method, _status.") var flat = false
     @Option(help: "Answer one request at a time per connection, like a card reader; false answers concurrently.") var serial = true
     @Flag(help: "Print the public key PEM (generating the key if needed) and exit.") var printPublicKey = false
+
+    /// Like the generated `main`, but a stop during start-up (key generation can take a while) is not lost.
+    static func main() async {
+        EarlySignals.hold()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     func validate() throws {
         for (name, rate) in [("--error-rate", errorRate), ("--garbage-rate", garbageRate), ("--drop-rate", dropRate)] where !(0...1).contains(rate) {
@@ -88,7 +105,14 @@ struct SignerSim: AsyncParsableCommand {
         logger.info(
             "signer-sim on ws://\(host):\(port)/ (pid \(getpid()), key \(dataDir)/key.pem, latency \(latencyMs) ms, \(serial ? "serial" : "concurrent"))"
         )
-        try await app.runService()
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app), EarlySignals.replayService],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
         logger.info("signer-sim stopped after \(behaviour.requestsServed) requests")
     }
 }

@@ -14,7 +14,9 @@ struct EdgeHTTPLimits: Sendable {
     var idleTimeout: Duration
     /// `SWITCHBOARD_EDGE_MAX_CONNECTIONS` (20000): open TCP connections of this edge, HTTP and WebSocket together.
     var maxConnections: Int
-    /// `SWITCHBOARD_EDGE_MAX_CONNECTIONS_PER_IP` (256): open TCP connections from one peer address, counted at accept.
+    /// `SWITCHBOARD_EDGE_MAX_CONNECTIONS_PER_IP`: open TCP connections from one peer address, counted at accept. Unset,
+    /// it is 256 or twice auth's WebSocket limit per IP (`SWITCHBOARD_MAX_CONNECTIONS_PER_IP`), whichever is larger, so
+    /// lifting the WebSocket limit (a plant behind one NAT address, a load test) is never undone by this lower layer.
     var maxConnectionsPerIP: Int
 
     struct Invalid: Error, CustomStringConvertible {
@@ -36,7 +38,9 @@ struct EdgeHTTPLimits: Sendable {
             throw Invalid(description: "\(name) must be a number of seconds above 0 and at most 86400, not \(value)")
         }
         let total = config.int("SWITCHBOARD_EDGE_MAX_CONNECTIONS", default: 20_000)
-        let perIP = config.int("SWITCHBOARD_EDGE_MAX_CONNECTIONS_PER_IP", default: 256)
+        let webSocketsPerIP = config.int("SWITCHBOARD_MAX_CONNECTIONS_PER_IP", default: 10)
+        let perIP = config.int(
+            "SWITCHBOARD_EDGE_MAX_CONNECTIONS_PER_IP", default: max(256, min(webSocketsPerIP, Int.max / 2) * 2))
         for (name, value) in [("SWITCHBOARD_EDGE_MAX_CONNECTIONS", total), ("SWITCHBOARD_EDGE_MAX_CONNECTIONS_PER_IP", perIP)] where value < 1 {
             throw Invalid(description: "\(name) must be at least 1, not \(value)")
         }

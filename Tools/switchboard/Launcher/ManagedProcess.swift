@@ -13,7 +13,19 @@ final class ManagedProcess: @unchecked Sendable {
     private(set) var process: ChildProcess?
     private(set) var restarts = 0
 
-    init(name: String, executable: String, arguments: [String] = [], environment: [String: String], logPath: String, pidPath: String) {
+    /// Whether the child starts with SIGTERM/SIGINT blocked until its `EarlySignals.hold()` (see `ChildProcess`).
+    let holdingStopSignals: Bool
+
+    init(
+        name: String,
+        executable: String,
+        arguments: [String] = [],
+        environment: [String: String],
+        logPath: String,
+        pidPath: String,
+        holdingStopSignals: Bool = false
+    ) {
+        self.holdingStopSignals = holdingStopSignals
         self.name = name
         self.executable = executable
         self.arguments = arguments
@@ -30,7 +42,8 @@ final class ManagedProcess: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw LaunchError("\(executable) is missing: build first (make build)")
         }
-        let process = try ChildProcess(executable: executable, arguments: arguments, environment: environment, outputPath: logPath)
+        let process = try ChildProcess(
+            executable: executable, arguments: arguments, environment: environment, outputPath: logPath, holdingStopSignals: holdingStopSignals)
         self.process = process
         try? "\(process.pid)\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
     }

@@ -83,14 +83,22 @@ final class Supervisor: @unchecked Sendable {
         return environment
     }
 
-    private func managed(_ name: String, executable: String, arguments: [String] = [], environment: [String: String]) -> ManagedProcess {
+    /// `switchboardExecutable`: it calls `EarlySignals.hold()` first, so it is started with SIGTERM/SIGINT held for it.
+    private func managed(
+        _ name: String,
+        executable: String,
+        arguments: [String] = [],
+        environment: [String: String],
+        switchboardExecutable: Bool = true
+    ) -> ManagedProcess {
         ManagedProcess(
             name: name,
             executable: executable,
             arguments: arguments,
             environment: environment,
             logPath: "\(layout.logs)/\(name).log",
-            pidPath: layout.pidFile(name)
+            pidPath: layout.pidFile(name),
+            holdingStopSignals: switchboardExecutable
         )
     }
 
@@ -111,7 +119,8 @@ final class Supervisor: @unchecked Sendable {
                 "--port", String(port), "--bind", "127.0.0.1", "--dir", layout.redisData, "--daemonize", "no",
                 "--appendonly", "yes", "--appendfsync", "everysec", "--protected-mode", "yes",
             ],
-            environment: ProcessInfo.processInfo.environment
+            environment: ProcessInfo.processInfo.environment,
+            switchboardExecutable: false
         )
         try process.start()
         redis = process
@@ -173,9 +182,15 @@ enum SignalStream {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         let sources = Sources()
         for number in signals {
-            signal(number, SIG_IGN)
+            #if canImport(Darwin)
+                signal(number, SIG_IGN)  // kqueue sees the signal alongside; on Linux libdispatch installs its own handler
+            #endif
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { continuation.yield(number) }
+            // A signal that came before the source listened (held by `EarlySignals`) is delivered now.
+            source.setRegistrationHandler {
+                if let early = EarlySignals.takeEarlySignal() { continuation.yield(early) }
+            }
             source.resume()
             sources.all.append(source)
         }
