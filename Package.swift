@@ -64,10 +64,17 @@ let package = Package(
             path: "Shared/Tokens",
             swiftSettings: strict
         ),
+        .target(name: "CEarlySignals", path: "Shared/CEarlySignals"),
+        .target(
+            name: "CommandKit",
+            dependencies: ["ServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Shared/CommandKit",
+            swiftSettings: strict
+        ),
         .target(
             name: "ServiceKit",
             dependencies: [
-                "Bus", "Redis", "SwitchboardProtocol",
+                "CEarlySignals", "Bus", "Redis", "SwitchboardProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -125,6 +132,7 @@ let package = Package(
         .executableTarget(
             name: "SignerSim",
             dependencies: [
+                "CommandKit",
                 "OpenSSLCrypto", "ServiceKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -138,6 +146,7 @@ let package = Package(
         .executableTarget(
             name: "AnswerWorker",
             dependencies: [
+                "CommandKit",
                 "ServiceKit", "Redis", "Bus", "SwitchboardProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -150,6 +159,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardCLI",
             dependencies: [
+                "CommandKit",
                 "ServiceKit", "Redis", "Bus", "SwitchboardProtocol", "OpenSSLCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,12 +1,6 @@
+import CEarlySignals
 import Foundation
 import ServiceLifecycle
-import Synchronization
-
-/// The SIGTERM or SIGINT that arrived before the process's `ServiceGroup` was listening; 0 when none did.
-///
-/// A global so the C signal handler can reach it without capturing anything; it is touched in `EarlySignals.hold()`
-/// before the handler is installed, so the handler never runs its lazy initialisation.
-private let earlyStopSignal = Atomic<Int32>(0)
 
 /// SIGTERM and SIGINT handled from the first instruction of `main`, so a stop at any moment of start-up drains and exits 0.
 ///
@@ -21,34 +15,25 @@ private let earlyStopSignal = Atomic<Int32>(0)
 /// way, so two Ctrl-C still end a process stuck in start-up.
 ///
 /// A spawner may start the process with both signals blocked (`ChildProcess(holdingStopSignals: true)`) to cover even
-/// the time before `main` (the dynamic loader): `hold()` unblocks them once the handler is in place.
+/// the time before `main` (the dynamic loader, and the moment libdispatch's `dispatch_main` empties the mask before the
+/// async `main` runs): then a load-time constructor (`CEarlySignals`) installs the handler before any of that, and
+/// `hold()` unblocks the signals.
 public enum EarlySignals {
     public static let stopSignals: [Int32] = [SIGTERM, SIGINT]
 
     /// Call as the very first statement of `main`, before any thread or await.
     public static func hold() {
-        earlyStopSignal.store(0, ordering: .sequentiallyConsistent)
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { number in
-            if earlyStopSignal.compareExchange(expected: 0, desired: number, ordering: .sequentiallyConsistent).exchanged { return }
-            signal(number, SIG_DFL)
-            raise(number)
-        }
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = SA_RESTART
+        cearly_signals_install()
         var mask = sigset_t()
         sigemptyset(&mask)
-        for number in stopSignals {
-            sigaction(number, &action, nil)
-            sigaddset(&mask, number)
-        }
-        // A signal the spawner held back is delivered here, to the handler just installed.
+        for number in stopSignals { sigaddset(&mask, number) }
+        // A signal the spawner held back is delivered here, to the handler already installed.
         pthread_sigmask(SIG_UNBLOCK, &mask, nil)
     }
 
     /// The stop signal that arrived before anyone listened, if one did; it is forgotten once taken.
     public static func takeEarlySignal() -> Int32? {
-        let number = earlyStopSignal.exchange(0, ordering: .sequentiallyConsistent)
+        let number = cearly_signals_take()
         return number == 0 ? nil : number
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bus
+import CommandKit
 import Foundation
 import Logging
 import Redis
@@ -28,17 +29,7 @@ struct AnswerWorker: AsyncParsableCommand {
 
     /// Like the generated `main`, but SIGTERM/SIGINT are handled from the first instruction (see `EarlySignals`).
     static func main() async {
-        EarlySignals.hold()
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await mainHoldingStopSignals()
     }
 
     func validate() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandKit
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -42,17 +43,7 @@ struct SignerSim: AsyncParsableCommand {
 
     /// Like the generated `main`, but a stop during start-up (key generation can take a while) is not lost.
     static func main() async {
-        EarlySignals.hold()
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await mainHoldingStopSignals()
     }
 
     func validate() throws {

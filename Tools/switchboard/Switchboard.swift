@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandKit
 import ServiceKit
 
 /// The launcher: starts, stops and inspects a local Switchboard.
@@ -13,16 +14,6 @@ struct Switchboard: AsyncParsableCommand {
     /// Like the generated `main`, but a Ctrl-C or SIGTERM while `up` is still starting is kept until it can stop the
     /// children it has started (see `EarlySignals`); every other command keeps the default, immediate Ctrl-C.
     static func main() async {
-        if CommandLine.arguments.dropFirst().first == "up" { EarlySignals.hold() }
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await mainHoldingStopSignals(CommandLine.arguments.dropFirst().first == "up")
     }
 }
