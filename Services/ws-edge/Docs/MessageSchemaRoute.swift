@@ -9,20 +9,10 @@ import Hummingbird
 struct MessageSchemaRoute: Sendable {
     let messages: MessageRouter
 
-    struct Message: Encodable, Sendable {
-        let type: String
-        let payload: String
-        let endpoints: [String]
-        let replies: [String]
-        let fields: [PayloadSchema.Field]
-        /// A valid frame of this type from the docs' frame table, when it has one.
-        let example: String?
-    }
-
     struct Document: Encodable, Sendable {
         /// What the edge reads of every frame before it picks a handler (`type`, `id`).
         let envelope: [PayloadSchema.Field]
-        let messages: [Message]
+        let messages: [MessageSchema]
     }
 
     var document: Document {
@@ -34,9 +24,9 @@ struct MessageSchemaRoute: Sendable {
         return Document(
             envelope: ClientMessage.envelopeSchema.fields,
             messages: messages.schemas.map { schema in
-                Message(
-                    type: schema.type, payload: schema.payload, endpoints: schema.endpoints, replies: schema.replies, fields: schema.fields,
-                    example: examples[schema.type])
+                var schema = schema
+                schema.example = examples[schema.type]
+                return schema
             }
         )
     }

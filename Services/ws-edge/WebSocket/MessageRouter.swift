@@ -60,6 +60,8 @@ struct MessageSchema: Encodable, Sendable {
     let endpoints: [String]
     let replies: [String]
     let fields: [PayloadSchema.Field]
+    /// A valid frame of this type from the docs' frame table, when it has one (filled in by `MessageSchemaRoute`).
+    var example: String? = nil
 }
 
 extension Connection.Endpoint {
