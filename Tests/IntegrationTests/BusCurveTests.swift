@@ -73,4 +73,28 @@ import Testing
         #expect(cluster.log("auth").contains("WITHOUT authentication"), "\(cluster.log("auth").suffix(1500))")
         #expect(cluster.process("auth")?.isRunning == true)
     }
+
+    @Test func switchboardUpWithTCPEndpointsCreatesTheKeysAndRunsOnThem() async throws {
+        let cluster = try await Cluster.start([], environment: try Self.tcpEndpoints())
+        defer { cluster.shutdown() }
+        let runDirectory = "\(cluster.runDirectory)/launch"
+        let environment = ["SWITCHBOARD_RUN_DIR": runDirectory, "SWITCHBOARD_SIGNER_SIM_PORT": String(try FreePort.allocate())]
+        func launcher(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+            try await cluster.runToExit("switchboard", arguments: arguments, environment: environment, timeout: .seconds(90))
+        }
+        do {
+            let up = try await launcher(["up", "--detach", "--wait", "60"])
+            #expect(up.status == 0, "\(up.output)")
+            #expect(up.output.contains("CURVE keys created"), "\(up.output)")
+            #expect(Self.mode(runDirectory) == 0o700)
+            #expect(Self.mode("\(runDirectory)/keys/servers/scheduler.key") == 0o600)
+            #expect(try await cluster.http("GET", "/health").status == 200)
+            let authLog = (try? String(contentsOfFile: "\(runDirectory)/logs/auth.log", encoding: .utf8)) ?? ""
+            #expect(!authLog.contains("WITHOUT authentication"), "\(authLog.suffix(1500))")
+        } catch {
+            _ = try? await launcher(["down"])
+            throw error
+        }
+        #expect(try await launcher(["down"]).status == 0)
+    }
 }
