@@ -11,10 +11,12 @@ public struct BusSecurityService: Service {
     let logger: Logger
     let interval: Duration
 
-    public init(security: BusSecurity = .shared, logger: Logger, interval: Duration = .seconds(60)) {
+    /// `interval` defaults to `SWITCHBOARD_BUS_INSECURE_WARN_SECONDS`, else 60 s.
+    public init(security: BusSecurity = .shared, logger: Logger, interval: Duration? = nil) {
         self.security = security
         self.logger = logger
-        self.interval = interval
+        let seconds = SwitchboardConfig().int("SWITCHBOARD_BUS_INSECURE_WARN_SECONDS", default: 60)
+        self.interval = interval ?? .seconds(max(seconds, 1))
     }
 
     /// List it first in a `ServiceGroup`: groups shut down in reverse order, so the ZAP thread outlives the sockets.
