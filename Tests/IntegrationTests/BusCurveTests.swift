@@ -75,6 +75,15 @@ import Testing
         #expect(cluster.log("auth").contains("WITHOUT authentication"), "\(cluster.log("auth").suffix(1500))")
         #expect(repeated() >= 2, "\(cluster.log("auth").suffix(1500))")
         #expect(cluster.process("auth")?.isRunning == true)
+
+        // A service that creates its run dir makes it private: the ipc:// sockets in it are unauthenticated.
+        let fresh = "\(cluster.runDirectory)/fresh-run"
+        try cluster.start("menu", environment: ["SWITCHBOARD_RUN_DIR": fresh, "SWITCHBOARD_BUS_INSECURE": "1"])
+        let created = ContinuousClock.now + .seconds(15)
+        while !FileManager.default.fileExists(atPath: "\(fresh)/menu.lock"), ContinuousClock.now < created {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(Self.mode(fresh) == 0o700)
     }
 
     @Test func switchboardUpWithTCPEndpointsCreatesTheKeysAndRunsOnThem() async throws {
