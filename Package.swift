@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "AuthTokens",
             dependencies: ["SwitchboardProtocol", "ServiceKit", .product(name: "JWTKit", package: "jwt-kit")],
-            path: "Shared/Tokens",
+            path: "Shared/AuthTokens",
             swiftSettings: strict
         ),
         .target(name: "CEarlySignals", path: "Shared/CEarlySignals"),
