@@ -2,13 +2,13 @@
 SWIFT        ?= swift
 # bash for `set -o pipefail`: the test recipe pipes `swift test` through tee and must keep its exit status.
 SHELL        := /bin/bash
-APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server python3-yaml chromium
+APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server python3-yaml chromium docker-compose prometheus
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 SWIFT_SOURCES = Package.swift Shared Services Tools Tests Benchmarks
 
-.PHONY: help deps build release run up down status test unit-test lint format check-compose check-edge-links bench chaos fuzz clean
+.PHONY: help deps build release run up down status test unit-test lint format check-compose check-dockerfile check-ops check-edge-links bench chaos fuzz clean
 
 help:
 	@echo "make run    install what is missing, build (release), start Redis + all services, wait for /health; Ctrl-C stops"
@@ -57,8 +57,19 @@ lint:
 format:
 	$(SWIFT) format format --in-place --recursive --configuration .swift-format $(SWIFT_SOURCES)
 
-check-compose:
+## check-compose: both compose files, structurally and with docker-compose config; the Dockerfile's Swift; the ops kit.
+check-compose: check-dockerfile check-ops
 	python3 .ci/check-compose.py compose.yaml
+	python3 .ci/check-compose.py --multihost compose.multihost.yaml
+	.ci/compose-config.sh compose.yaml compose.multihost.yaml
+
+## check-dockerfile: the image's Swift against the highest swift-tools-version of the resolved graph (after a build).
+check-dockerfile:
+	python3 .ci/check-dockerfile.py Dockerfile .
+
+## check-ops: promtool on the alert rules, and on a live /metrics scrape of a briefly started system (debug build).
+check-ops:
+	.ci/check-ops.sh $(DEBUG_BIN)
 
 ## check-edge-links: the edge has no Redis client (issue 13): fails when ldd of the built (debug) ws-edge names hiredis
 ## or a file of Services/ws-edge imports Redis.

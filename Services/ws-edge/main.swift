@@ -152,6 +152,7 @@ let server = EdgeServer(
 let services = ServiceGroup(
     configuration: .init(
         services: [
+            .init(service: BusSecurityService(logger: logger)),
             .init(service: server),
             .init(
                 service: EdgeMaintenance(

@@ -23,13 +23,17 @@ struct ZMQSocket {
         bytes.withUnsafeBytes { _ = zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
     }
 
+    /// Binds; on `tcp://` first makes the socket a CURVE server (or refuses, see `BusSecurity`).
     func bind(_ endpoint: String) throws(BusError) {
+        try BusSecurity.shared.secureServer(self, endpoint: endpoint)
         if zmq_bind(handle, endpoint) != 0 {
             throw BusError.bind(endpoint: endpoint, reason: zmqErrorText())
         }
     }
 
-    func connect(_ endpoint: String) throws(BusError) {
+    /// Connects; on `tcp://` first gives the socket this process's CURVE pair and `server`'s public key.
+    func connect(_ endpoint: String, server: String? = nil) throws(BusError) {
+        try BusSecurity.shared.secureClient(self, endpoint: endpoint, server: server)
         if zmq_connect(handle, endpoint) != 0 {
             throw BusError.connect(endpoint: endpoint, reason: zmqErrorText())
         }

@@ -79,7 +79,8 @@ public final class ServiceHost: Sendable {
         logger.info("\(name) \(SwitchboardVersion.current) serving \(rpc.endpoint) (pid \(getpid()))")
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: RPCService(server: rpc))] + services.map { .init(service: $0) } + [EarlySignals.replayService],
+                services: [.init(service: BusSecurityService(logger: logger)), .init(service: RPCService(server: rpc))]
+                    + services.map { .init(service: $0) } + [EarlySignals.replayService],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -62,7 +62,7 @@ struct AnswerWorker: AsyncParsableCommand {
         // SIGTERM/SIGINT stop taking questions; the one being answered is finished and acknowledged first.
         try await ServiceGroup(
             configuration: .init(
-                services: [.init(service: worker), EarlySignals.replayService],
+                services: [.init(service: BusSecurityService(logger: logger)), .init(service: worker), EarlySignals.replayService],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
