@@ -29,9 +29,13 @@ struct ZMQSocket {
         }
     }
 
+    /// Connects to `endpoint`, or to each of a comma-separated list (several instances of one service, e.g. schedulers
+    /// on two hosts: DEALER and PUSH then share the work among them, SUB hears all of them).
     func connect(_ endpoint: String) throws(BusError) {
-        if zmq_connect(handle, endpoint) != 0 {
-            throw BusError.connect(endpoint: endpoint, reason: zmqErrorText())
+        for one in endpoint.split(separator: ",").map({ String($0.filter { !$0.isWhitespace }) }) where !one.isEmpty {
+            if zmq_connect(handle, one) != 0 {
+                throw BusError.connect(endpoint: one, reason: zmqErrorText())
+            }
         }
     }
 

@@ -14,10 +14,10 @@ final class Backends: Sendable {
     init(config: SwitchboardConfig, logger: Logger) throws {
         var clients: [ServiceName: RPCClient] = [:]
         for service in ServiceName.allCases {
-            clients[service] = try RPCClient(service: service.rawValue, endpoint: config.endpoint(for: service), logger: logger)
+            clients[service] = try RPCClient(service: service.rawValue, endpoint: config.connectEndpoints(for: service), logger: logger)
         }
         self.clients = clients
-        redis = RedisClient(configuration: try RedisConfiguration(url: config.redisURL), logger: Logger(label: "ws-edge.redis"))
+        redis = RedisClient(configuration: try config.redisConfiguration(), logger: Logger(label: "ws-edge.redis"))
     }
 
     func client(_ service: ServiceName) -> RPCClient {
