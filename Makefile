@@ -50,6 +50,8 @@ test: build lint check-compose
 	@set -o pipefail; mkdir -p .build; \
 	SWITCHBOARD_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log; status=$$?; \
 	python3 .ci/slowest-tests.py .build/test-output.log 10; \
+	if [ "$$(id -u)" = 0 ]; then python3 Tools/multihost/multihost.py $(DEBUG_BIN) || status=1; \
+	else echo "multihost skipped: network namespaces need root"; fi; \
 	exit $$status
 
 lint:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make multihost`: Switchboard on four "hosts" (Linux network namespaces on one bridge), faults, and a report.
 
-Layout (10.77.0.0/24, bridge sb-br0 in the root namespace at .1; clients run in the root namespace):
+Layout (10.N.0.0/24 per run, a bridge in the root namespace at .1; clients run in the root namespace):
   h1 .11  redis master, sentinel, auth, menu, signer (+ signer-sim), scheduler A
   h2 .12  edge A, redis replica, sentinel
   h3 .13  edge B, sentinel
@@ -15,9 +15,11 @@ import base64, hashlib, hmac, json, os, queue, random, shutil, signal, socket, s
 import threading, time, urllib.request, uuid
 
 BIN = os.environ.get("SWITCHBOARD_BIN_DIR") or (sys.argv[1] if len(sys.argv) > 1 else "")
-NET = "10.77.0"
+# Names and subnet per run, so two runs on one machine (or a stale one) never collide; interface names stay <= 15 chars.
+RID = os.getpid() % 180
+NET = f"10.{60 + RID}.0"
 HOSTS = {"h1": 11, "h2": 12, "h3": 13, "h4": 14}
-BRIDGE = "sb-br0"
+BRIDGE = f"sbbr{RID}"
 MASTER_NAME = "sbmaster"
 HTTP_PORT = 6005
 REPORT, FAILURES = [], []
@@ -28,6 +30,14 @@ JWT = os.urandom(32).hex()
 
 def ip(host):
     return f"{NET}.{HOSTS[host]}"
+
+
+def netns(host):
+    return f"sb{RID}{host}"
+
+
+def veth(host):
+    return f"sbv{RID}{host}"
 
 
 def line(text):
@@ -72,10 +82,10 @@ def netns_up():
     sh("ip", "addr", "add", f"{NET}.1/24", "dev", BRIDGE)
     sh("ip", "link", "set", BRIDGE, "up")
     for host, last in HOSTS.items():
-        ns = f"sb{host}"
+        ns = netns(host)
         sh("ip", "netns", "add", ns)
-        sh("ip", "link", "add", f"sbv{host}", "type", "veth", "peer", "name", "eth0", "netns", ns)
-        sh("ip", "link", "set", f"sbv{host}", "master", BRIDGE, "up")
+        sh("ip", "link", "add", veth(host), "type", "veth", "peer", "name", "eth0", "netns", ns)
+        sh("ip", "link", "set", veth(host), "master", BRIDGE, "up")
         sh("ip", "netns", "exec", ns, "ip", "addr", "add", f"{NET}.{last}/24", "dev", "eth0")
         sh("ip", "netns", "exec", ns, "ip", "link", "set", "eth0", "up")
         sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
@@ -83,8 +93,8 @@ def netns_up():
 
 def netns_down():
     for host in HOSTS:
-        sh("ip", "link", "del", f"sbv{host}", check_status=False)
-        sh("ip", "netns", "del", f"sb{host}", check_status=False)
+        sh("ip", "link", "del", veth(host), check_status=False)
+        sh("ip", "netns", "del", netns(host), check_status=False)
     sh("ip", "link", "del", BRIDGE, check_status=False)
 
 
@@ -93,7 +103,7 @@ def spawn(name, host, argv, env=None):
     full = dict(os.environ)
     full.update(env or {})
     # `ip netns exec` execs the program, so the pid is the program's own (kill -9 hits it, not a wrapper).
-    PROCS[name] = subprocess.Popen(["ip", "netns", "exec", f"sb{host}"] + argv, stdout=log, stderr=log, env=full,
+    PROCS[name] = subprocess.Popen(["ip", "netns", "exec", netns(host)] + argv, stdout=log, stderr=log, env=full,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     return PROCS[name]
 
@@ -405,10 +415,15 @@ def scenario_spanning(a, b, room):
     got_b = b["telemetry"].next("data_batch", 5)
     check(got_a is not None and got_b is not None, "telemetry did not reach both edges")
     line(f"   telemetry: edge A {'yes' if got_a else 'NO'}, edge B {'yes' if got_b else 'NO'}")
-    a["sender"].send({"type": "chat_message", "id": "span1", "data": {"room": room, "content": "across"}})
-    heard = b["member"].next("chat_message", 5, lambda f: f.get("data", {}).get("content") == "across")
+    # Right after start an edge's SUB may not have finished connecting to every scheduler yet, and a message published
+    # by a scheduler it is not connected to never reaches it: so retry a few times and report how many were needed.
+    heard, attempts = None, 0
+    while heard is None and attempts < 10:
+        attempts += 1
+        a["sender"].send({"type": "chat_message", "id": f"span{attempts}", "data": {"room": room, "content": f"across {attempts}"}})
+        heard = b["member"].next("chat_message", 1, lambda f: f.get("data", {}).get("content", "").startswith("across"))
     check(heard is not None, "a chat message sent on edge A did not reach the member on edge B")
-    line(f"   room: message from edge A heard on edge B: {'yes' if heard else 'NO'}")
+    line(f"   room: message from edge A heard on edge B: {'yes' if heard else 'NO'} (attempt {attempts})")
 
 
 class ChatLoad:
@@ -512,7 +527,7 @@ def scenario_partition(a, b):
     line("\n-- edge B's host cut off, then back")
     clients_b = [b["telemetry"], b["member"]]
     cut_at = time.monotonic()
-    sh("ip", "link", "set", "sbvh3", "down")
+    sh("ip", "link", "set", veth("h3"), "down")
     # Clients notice a silent edge by a ping that gets no pong within 2 s, then move to the other edge.
     moved = 0
     for client in clients_b:
@@ -529,7 +544,7 @@ def scenario_partition(a, b):
     line(f"   edge B's clients moved to edge A: {moved}/{len(clients_b)} in {time.monotonic() - cut_at:.2f} s; edge A's clients kept data: {a_fine}")
     check(moved == len(clients_b), "not every client of edge B could move to edge A")
     check(a_fine, "edge A's clients lost data while edge B's host was cut off")
-    sh("ip", "link", "set", "sbvh3", "up")
+    sh("ip", "link", "set", veth("h3"), "up")
     back_at = time.monotonic()
     rejoined = wait_for(20, lambda: health(ip("h3")) == 200, every=0.2)
     fresh = None

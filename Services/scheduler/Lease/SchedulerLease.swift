@@ -17,6 +17,8 @@ final class SchedulerLease: Service, Sendable {
     struct State {
         var activeUntil: ContinuousClock.Instant?
         var epoch = 0
+        /// What the log last said, so each change of role is logged once.
+        var announcedActive = false
     }
 
     static let key = "scheduler:lease"
@@ -84,35 +86,36 @@ final class SchedulerLease: Service, Sendable {
         }
     }
 
-    /// One acquire-or-renew round.
+    /// One acquire-or-renew round, then a log line whenever this instance's role changed (also when the lease ran out
+    /// silently because Redis could not be reached).
     func step() async {
         let sentAt = clock.now
         let milliseconds = String(Int((ttl.seconds * 1000).rounded()))
-        let reply: Int
         do {
-            guard let value = try await Self.acquireOrRenew.run(redis, keys: [Self.key, Self.epochKey], arguments: [token, milliseconds]).int
-            else { return }
-            reply = value
+            let reply = try await Self.acquireOrRenew.run(redis, keys: [Self.key, Self.epochKey], arguments: [token, milliseconds]).int ?? 0
+            state.withLock { state in
+                if reply > 0 {
+                    state.activeUntil = sentAt + ttl - renewEvery
+                    state.epoch = reply
+                } else {
+                    state.activeUntil = nil
+                    state.epoch = -reply
+                }
+            }
         } catch {
             // Redis unreachable: the lease runs out by itself (activeUntil), no guess either way.
             if isActive { logger.warning("scheduler lease not renewed: \(error)") }
-            return
         }
-        let (was, now) = state.withLock { state -> (Bool, Bool) in
-            let was = state.activeUntil.map { clock.now < $0 } ?? false
-            if reply > 0 {
-                state.activeUntil = sentAt + ttl - renewEvery
-                state.epoch = reply
-            } else {
-                state.activeUntil = nil
-                state.epoch = -reply
-            }
-            return (was, reply > 0)
+        let active = isActive
+        let (changed, epoch) = state.withLock { state -> (Bool, Int) in
+            defer { state.announcedActive = active }
+            return (state.announcedActive != active, state.epoch)
         }
-        if now && !was {
-            logger.info("scheduler is the active poller", metadata: ["epoch": "\(reply)"])
-        } else if !now && was {
-            logger.warning("scheduler lost the lease, standing by", metadata: ["holderEpoch": "\(-reply)"])
+        guard changed else { return }
+        if active {
+            logger.info("scheduler is the active poller", metadata: ["epoch": "\(epoch)"])
+        } else {
+            logger.warning("scheduler lost the lease, standing by", metadata: ["holderEpoch": "\(epoch)"])
         }
     }
 
