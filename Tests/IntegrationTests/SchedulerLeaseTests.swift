@@ -94,4 +94,48 @@ struct SchedulerLeaseTests {
         let health = try await cluster.waitForHealth(200, timeout: .seconds(10))
         #expect(health.status == 200)
     }
+
+    @Test func aPausedHolderLosesTheLeaseAndDoesNotPollWhenItWakes() async throws {
+        let cluster = try await Self.start()
+        defer { cluster.shutdown() }
+        try await TelemetryTests.seed(cluster, channels: [502])
+        let socket = try await TestWebSocket.connect(port: cluster.httpPort)
+        defer { Task { await socket.close() } }
+        _ = await socket.next(type: "connection_established")
+        try TelemetryTests.subscribe(socket, id: "lease_2", channels: [502], interval: 200)
+        _ = try #require(await socket.next(type: "subscribe_ack"))
+        _ = try #require(await socket.next(type: "data_batch", timeout: .seconds(3)))
+        let holder = try #require(Self.active(cluster).first)
+        let standby = holder == "scheduler-a" ? "scheduler-b" : "scheduler-a"
+        let paused = try #require(cluster.process(holder))
+
+        // SIGSTOP: the holder neither renews nor knows it; the standby must take over once the TTL ran out.
+        paused.signal(SIGSTOP)
+        let tookOver = await eventuallyTrue(within: .seconds(10)) { Self.active(cluster).contains(standby) }
+        paused.signal(SIGCONT)
+        #expect(tookOver, "\(standby) never took over from the paused \(holder)")
+
+        // Awake again, the old holder finds its lease stale and stands by: still one batch per interval, not two.
+        let lost = await eventuallyTrue(within: .seconds(5)) { cluster.log(holder).contains("lost the lease") }
+        #expect(lost, "the woken holder did not notice it lost the lease:\n\(cluster.log(holder).suffix(1500))")
+        _ = socket.drain()
+        let clock = ContinuousClock()
+        let windowStart = clock.now
+        var batches = 0
+        while clock.now - windowStart < .seconds(2) {
+            if await socket.next(type: "data_batch", timeout: .seconds(1)) != nil { batches += 1 }
+        }
+        #expect(batches >= 5 && batches <= 14, "\(batches) batches in 2 s at a 200 ms interval after the holder woke")
+        #expect(Self.active(cluster) == [standby])
+    }
+
+    /// Polls `condition` every 100 ms until it holds or `limit` passes.
+    func eventuallyTrue(within limit: Duration, _ condition: () -> Bool) async -> Bool {
+        let end = ContinuousClock.now + limit
+        while ContinuousClock.now < end {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return condition()
+    }
 }

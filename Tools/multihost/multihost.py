@@ -218,7 +218,8 @@ def environment(name):
         "SWITCHBOARD_REDIS_URL": f"redis://{ip('h1')}:6379",
         "SWITCHBOARD_REDIS_SENTINELS": ",".join(f"{ip(h)}:26379" for h in ["h1", "h2", "h3"]),
         "SWITCHBOARD_REDIS_MASTER": MASTER_NAME,
-        "SWITCHBOARD_REDIS_WAIT_REPLICAS": "1",
+        # SWITCHBOARD_MULTIHOST_WAIT_REPLICAS=0 runs without WAIT, to compare the chat ack latency (then losses may occur).
+        "SWITCHBOARD_REDIS_WAIT_REPLICAS": os.environ.get("SWITCHBOARD_MULTIHOST_WAIT_REPLICAS", "1"),
         "SWITCHBOARD_REDIS_WAIT_TIMEOUT_MS": "1000",
         "SWITCHBOARD_BUS_INSECURE": "1",  # TODO(h5): CURVE keys from `switchboard keys` instead
         "SWITCHBOARD_AUTH_ENDPOINT": f"tcp://{ip('h1')}:7001",
@@ -482,6 +483,11 @@ def scenario_redis_failover(a, room):
     time.sleep(2)
     old = current_master()
     killed_at = time.monotonic()
+    before = sorted((at - load.sent[cid]) * 1000 for cid, (at, _) in list(load.acked.items()) if cid in load.sent)
+    if before:
+        line(f"   chat ack latency before the kill (sent -> own broadcast back, WAIT "
+             f"{environment('probe')['SWITCHBOARD_REDIS_WAIT_REPLICAS']}): p50 {before[len(before) // 2]:.1f} ms, "
+             f"p99 {before[min(len(before) - 1, int(len(before) * 0.99))]:.1f} ms over {len(before)} messages")
     kill9("redis-master")
     moved = wait_for(20, lambda: current_master() not in (None, old))
     failover = time.monotonic() - killed_at if moved else None
