@@ -160,6 +160,46 @@ struct SentinelSetup {
         #expect(try await onNewMaster.send("GET", "before").text == "1")
     }
 
+    @Test func aMasterDemotedBehindSentinelsBackIsLeftOnReadonly() async throws {
+        let setup = try await SentinelSetup.start()
+        defer { setup.stop() }
+        let client = RedisClient(configuration: setup.configuration())
+        defer { client.shutdown() }
+        _ = try await client.send("SET", "k", "on-old-master")
+        // Swap the roles behind the Sentinels' back: the client's connection stays open to a server that is now a replica.
+        let old = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: setup.master.port))
+        defer { old.shutdown() }
+        let new = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: setup.replica.port))
+        defer { new.shutdown() }
+        _ = try await new.send("REPLICAOF", "NO", "ONE")
+        _ = try await old.send("REPLICAOF", "127.0.0.1", String(setup.replica.port))
+        // The first write earns READONLY (never silently lost); the client then drops that server, refuses it again while
+        // its ROLE says replica, and writes to the new master once the Sentinels name it.
+        var readonlySeen = false
+        let written = await eventually(within: .seconds(40), every: .milliseconds(100)) {
+            do {
+                _ = try await withTimeout(.seconds(5)) { try await client.send("SET", "k", "on-new-master") }
+                return true
+            } catch RedisError.server(let message) {
+                if message.hasPrefix("READONLY") { readonlySeen = true }
+                return false
+            } catch {
+                return false
+            }
+        }
+        #expect(written, "no write reached the new master within 40 s")
+        #expect(readonlySeen)
+        // Sentinel may kill client connections while it settles the new roles, so read through fresh ones.
+        let stored = await eventually(within: .seconds(10), every: .milliseconds(200)) {
+            let fresh = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: setup.replica.port))
+            defer { fresh.shutdown() }
+            let role = try? await fresh.send("ROLE").array?.first?.text
+            let value = try? await fresh.send("GET", "k").text
+            return role == "master" && value == "on-new-master"
+        }
+        #expect(stored, "the write is not on the new master")
+    }
+
     @Test func durableWriteWaitsForAReplicaAndFailsWithoutOne() async throws {
         let master = try await RedisServer.start()
         defer { master.stop() }
