@@ -8,7 +8,8 @@ Layout (10.N.0.0/24 per run, a bridge in the root namespace at .1; clients run i
   h4 .14  scheduler B, redis replica
 Scenarios: telemetry and one room across both edges; kill -9 of the Redis master under chat load (no acknowledged
 message lost); kill -9 of the active scheduler (data again within 2 s); h3's link down (only edge B's clients drop and
-move to edge A) and up again (edge B serves again). Every wait is bounded; everything, namespaces included, is torn
+move to edge A) and up again (edge B serves again); h4's link down (scheduler B and a replica or the master gone: chat and telemetry
+go on). Every wait is bounded; everything, namespaces included, is torn
 down in `finally` and on SIGINT/SIGTERM. Needs root and iproute2. Exit status 1 when a promise is broken.
 """
 import base64, hashlib, hmac, json, os, queue, random, shutil, signal, socket, struct, subprocess, sys, tempfile
@@ -161,15 +162,24 @@ def _read_resp(reader):
     raise RuntimeError(f"bad RESP {head!r}")
 
 
+def start_redis_server(name, host, extra):
+    directory = os.path.join(RUN, name)
+    os.makedirs(directory, exist_ok=True)
+    spawn(name, host, ["redis-server", "--bind", ip(host), "--dir", directory, "--replica-announce-ip", ip(host),
+                       "--port", "6379", "--protected-mode", "no", "--save", "", "--appendonly", "yes",
+                       "--appendfsync", "always", "--daemonize", "no"] + extra)
+
+
+def connected_replicas():
+    info = redis_cmd(current_master(), 6379, "INFO", "replication")
+    fields = dict(part.split(":", 1) for part in info.split("\r\n") if ":" in part)
+    return int(fields.get("connected_slaves", "0"))
+
+
 def start_redis():
-    common = ["--port", "6379", "--protected-mode", "no", "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-              "--daemonize", "no"]
     for name, host, extra in [("redis-master", "h1", []), ("redis-replica-h2", "h2", ["--replicaof", ip("h1"), "6379"]),
                               ("redis-replica-h4", "h4", ["--replicaof", ip("h1"), "6379"])]:
-        directory = os.path.join(RUN, name)
-        os.makedirs(directory, exist_ok=True)
-        spawn(name, host, ["redis-server", "--bind", ip(host), "--dir", directory,
-                           "--replica-announce-ip", ip(host)] + common + extra)
+        start_redis_server(name, host, extra)
     for host in ["h1", "h2", "h3"]:
         directory = os.path.join(RUN, f"sentinel-{host}")
         os.makedirs(directory, exist_ok=True)
@@ -241,17 +251,25 @@ def environment(name):
     }
 
 
+SCHEDULERS = {"scheduler-a": "h1", "scheduler-b": "h4"}
+
+
+def start_scheduler(name):
+    host = SCHEDULERS[name]
+    env = environment(name)
+    env.update({"SWITCHBOARD_SCHEDULER_ENDPOINT": f"tcp://{ip(host)}:7004",
+                "SWITCHBOARD_EVENTS_ENDPOINT": f"tcp://{ip(host)}:7005",
+                "SWITCHBOARD_INGEST_ENDPOINT": f"tcp://{ip(host)}:7006"})
+    spawn(name, host, [f"{BIN}/scheduler"], env)
+
+
 def start_switchboard():
     spawn("signer-sim", "h1", [f"{BIN}/signer-sim", "--port", "7100", "--data-dir", os.path.join(RUN, "signer-sim"),
                                "--key-bits", "1024"], environment("signer-sim"))
     for service in ["auth", "menu", "signer"]:
         spawn(service, "h1", [f"{BIN}/{service}"], environment(service))
-    for name, host in [("scheduler-a", "h1"), ("scheduler-b", "h4")]:
-        env = environment(name)
-        env.update({"SWITCHBOARD_SCHEDULER_ENDPOINT": f"tcp://{ip(host)}:7004",
-                    "SWITCHBOARD_EVENTS_ENDPOINT": f"tcp://{ip(host)}:7005",
-                    "SWITCHBOARD_INGEST_ENDPOINT": f"tcp://{ip(host)}:7006"})
-        spawn(name, host, [f"{BIN}/scheduler"], env)
+    for name in SCHEDULERS:
+        start_scheduler(name)
     for name, host in [("edge-a", "h2"), ("edge-b", "h3")]:
         env = environment(name)
         env["SWITCHBOARD_EDGE_ID"] = name
@@ -504,13 +522,20 @@ def scenario_redis_failover(a, room):
     check(failover is not None and failover < 15, "Sentinel did not fail over within 15 s")
     check(ack_back is not None, "chat never acknowledged again after the failover")
     check(not lost, f"{len(lost)} acknowledged messages lost: {sorted(lost)[:5]}")
+    # The operator brings the old master back: it returns as a master with its AOF, and Sentinel turns it into a replica.
+    back_at = time.monotonic()
+    start_redis_server("redis-master", "h1", [])
+    rejoined = wait_for(30, lambda: connected_replicas() == 2, every=0.2)
+    line(f"   old master restarted: a replica of {current_master()} again after "
+         f"{('%.2f s' % (time.monotonic() - back_at)) if rejoined else 'NEVER'}")
+    check(bool(rejoined), "the restarted old master did not rejoin as a replica within 30 s")
 
 
 def scenario_scheduler(a):
     line("\n-- kill -9 of the active scheduler")
     holders = wait_for(5, active_scheduler)
     if not check(holders is not None and len(holders) == 1, f"expected one active scheduler, logs say {holders}"):
-        return
+        return None
     holder = holders[0]
     other = "scheduler-b" if holder == "scheduler-a" else "scheduler-a"
     client = a["telemetry"]
@@ -527,6 +552,35 @@ def scenario_scheduler(a):
             break
     line(f"   {holder} killed; {other} polled, data again after {('%.2f s' % resumed) if resumed else 'NEVER'}")
     check(resumed is not None and resumed < 2.0, f"telemetry back after {resumed} s (promise: 2 s)")
+    return holder
+
+
+def scenario_scheduler_host(a, room, killed):
+    line("\n-- scheduler B's host (h4) cut off, then back")
+    start_scheduler(killed)
+    time.sleep(3)  # the restarted instance connects and stands by
+    master_before = current_master()
+    cut_at = time.monotonic()
+    sh("ip", "link", "set", veth("h4"), "down")
+    acked_after, serial = None, 0
+    while acked_after is None and time.monotonic() - cut_at < 20:
+        serial += 1
+        cid = f"h4cut{serial}"
+        a["sender"].send({"type": "chat_message", "id": cid, "data": {"room": room, "content": f"h4 {serial}"}})
+        got = a["sender"].next("chat_message", 0.5, lambda f: (f.get("data") or {}).get("client_id") == cid)
+        if got:
+            acked_after = got[0] - cut_at
+    while a["telemetry"].next("data_batch", 0.01):
+        pass
+    data = a["telemetry"].next("data_batch", 5)
+    line(f"   cut (Redis master was {master_before}): chat acknowledged {('%.2f s' % acked_after) if acked_after else 'NEVER'} "
+         f"after the cut; telemetry on edge A: {'yes' if data else 'NO'}")
+    check(acked_after is not None, "chat was not acknowledged within 20 s of cutting h4")
+    check(data is not None, "telemetry stopped while h4 was cut off")
+    sh("ip", "link", "set", veth("h4"), "up")
+    healthy = wait_for(20, lambda: health(ip("h2")) == 200 and health(ip("h3")) == 200, every=0.2)
+    line(f"   link up: both edges healthy: {'yes' if healthy else 'NO'}")
+    check(bool(healthy), "an edge was not healthy within 20 s of h4's link coming back")
 
 
 def scenario_partition(a, b):
@@ -601,8 +655,10 @@ def main():
                 check(side[role].next("room_joined", 5) is not None, f"{role} on {host} could not join the room")
         scenario_spanning(a, b, room)
         scenario_redis_failover(a, room)
-        scenario_scheduler(a)
+        killed = scenario_scheduler(a)
         scenario_partition(a, b)
+        if killed:
+            scenario_scheduler_host(a, room, killed)
         scenario_wrong_curve_key()
     except Exception as error:
         check(False, f"the run stopped: {error}")
