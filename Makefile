@@ -8,7 +8,7 @@ DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 SWIFT_SOURCES = Package.swift Shared Services Tools Tests Benchmarks
 
-.PHONY: help deps build release run up down status test unit-test lint format check-compose bench chaos multihost fuzz clean
+.PHONY: help deps build release run up down status test unit-test lint format check-compose check-edge-links bench chaos multihost fuzz clean
 
 help:
 	@echo "make run    install what is missing, build (release), start Redis + all services, wait for /health; Ctrl-C stops"
@@ -46,7 +46,7 @@ status:
 	@if [ -x "$(RELEASE_BIN)/switchboard" ]; then $(RELEASE_BIN)/switchboard status; else $(DEBUG_BIN)/switchboard status; fi
 
 ## test: one build of everything (executables included), then every test against those binaries; ends with the 10 slowest.
-test: build lint check-compose
+test: build lint check-compose check-edge-links
 	@set -o pipefail; mkdir -p .build; \
 	SWITCHBOARD_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log; status=$$?; \
 	python3 .ci/slowest-tests.py .build/test-output.log 10; \
@@ -62,6 +62,14 @@ format:
 
 check-compose:
 	python3 .ci/check-compose.py compose.yaml
+
+## check-edge-links: the edge has no Redis client (issue 13): fails when ldd of the built (debug) ws-edge names hiredis
+## or a file of Services/ws-edge imports Redis.
+check-edge-links: build
+	@bin="$(DEBUG_BIN)/ws-edge"; [ -x "$$bin" ] || { echo "check-edge-links: $$bin is not built"; exit 1; }; \
+	if ldd "$$bin" | grep -i hiredis; then echo "check-edge-links: ws-edge links hiredis; the edge must reach Redis through the services"; exit 1; fi; \
+	if grep -rlnx 'import Redis' Services/ws-edge; then echo "check-edge-links: the files above import Redis"; exit 1; fi; \
+	echo "check-edge-links: ws-edge does not link hiredis"
 
 bench: release
 	$(RELEASE_BIN)/switchboard-bench all

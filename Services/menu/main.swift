@@ -1,5 +1,6 @@
 import Bus
 import Foundation
+import ServiceHost
 import ServiceKit
 
 // SIGTERM/SIGINT from the first instruction on: a stop during start-up drains once the service group listens.

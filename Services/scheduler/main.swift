@@ -1,6 +1,7 @@
 import Bus
 import Foundation
 import Redis
+import ServiceHost
 import ServiceKit
 import SwitchboardProtocol
 
@@ -56,6 +57,7 @@ host.serveHTTP(
         broadcastNetworks: broadcastNetworks))
 let sessions = SessionStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_SESSION_TTL_SECONDS", default: 86_400))
 sessions.register(on: host.rpc)
+EdgeStatusStore(redis: host.redis).register(on: host.rpc)
 RoomService(
     history: RoomHistoryStore(redis: host.redis, maxLength: host.config.int("SWITCHBOARD_ROOM_HISTORY_MAX", default: 1000)),
     presence: RoomPresenceStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_ROOM_PRESENCE_TTL_SECONDS", default: 30)),

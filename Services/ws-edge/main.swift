@@ -117,8 +117,10 @@ let webSockets = WebSocketRoutes(
 )
 webSockets.register(on: router)
 HookAdminRoutes(hooks: hooks, authenticator: authenticator).register(on: router)
-StatusRoute(edgeID: edgeID, registry: registry, redis: backends.redis, handlerTypes: messageRouter.types, authenticator: authenticator)
-    .register(on: router)
+StatusRoute(
+    edgeID: edgeID, registry: registry, scheduler: backends.client(.scheduler), handlerTypes: messageRouter.types,
+    authenticator: authenticator, timeout: .seconds(2)
+).register(on: router)
 MetricsRoute(registry: metricsRegistry, backends: backends, timeout: .seconds(1), authenticator: authenticator).register(on: router)
 ConsoleRoute().register(on: router)
 DocsRoutes().register(on: router)

@@ -1,4 +1,5 @@
 import Redis
+import ServiceHost
 import ServiceKit
 import Testing
 

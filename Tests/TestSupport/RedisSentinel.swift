@@ -37,8 +37,8 @@ public final class RedisSentinel: Sendable {
             daemonize no
             dir \(directory.path)
             sentinel monitor \(masterName) 127.0.0.1 \(masterPort) \(quorum)
-            sentinel down-after-milliseconds \(masterName) \(Int(downAfter.seconds * 1000))
-            sentinel failover-timeout \(masterName) \(Int(failoverTimeout.seconds * 1000))
+            sentinel down-after-milliseconds \(masterName) \(milliseconds(downAfter))
+            sentinel failover-timeout \(masterName) \(milliseconds(failoverTimeout))
             sentinel parallel-syncs \(masterName) 1
 
             """
@@ -60,6 +60,11 @@ public final class RedisSentinel: Sendable {
         let log = sentinel.log()
         sentinel.stop()
         throw RedisServer.StartError(description: "redis-sentinel on port \(port) did not come up:\n\(log)")
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        let parts = duration.components
+        return Int(parts.seconds) * 1000 + Int(parts.attoseconds / 1_000_000_000_000_000)
     }
 
     /// The Sentinel's log so far.

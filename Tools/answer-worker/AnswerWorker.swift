@@ -4,6 +4,7 @@ import CommandKit
 import Foundation
 import Logging
 import Redis
+import ServiceHost
 import ServiceKit
 import ServiceLifecycle
 import SwitchboardProtocol

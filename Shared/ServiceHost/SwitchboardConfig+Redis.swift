@@ -1,4 +1,5 @@
 import Redis
+import ServiceKit
 
 extension SwitchboardConfig {
     /// How every process reaches Redis: `SWITCHBOARD_REDIS_URL` for credentials and database (and the server itself when

@@ -2,6 +2,7 @@ import Bus
 import Foundation
 import Logging
 import Redis
+import ServiceKit
 import ServiceLifecycle
 import SwitchboardProtocol
 
