@@ -2,13 +2,13 @@
 SWIFT        ?= swift
 # bash for `set -o pipefail`: the test recipe pipes `swift test` through tee and must keep its exit status.
 SHELL        := /bin/bash
-APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server python3-yaml chromium docker-compose prometheus
+APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server redis-sentinel iproute2 python3-yaml chromium docker-compose prometheus
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 SWIFT_SOURCES = Package.swift Shared Services Tools Tests Benchmarks
 
-.PHONY: help deps build release run up down status test unit-test lint format check-compose check-dockerfile check-ops check-edge-links bench chaos fuzz clean
+.PHONY: help deps build release run up down status test unit-test lint format check-compose check-dockerfile check-ops check-edge-links bench chaos multihost fuzz clean
 
 help:
 	@echo "make run    install what is missing, build (release), start Redis + all services, wait for /health; Ctrl-C stops"
@@ -16,6 +16,7 @@ help:
 	@echo "make up / down / status    the same system in the background"
 	@echo "make bench  the benchmarks (see Benchmarks/README.md)"
 	@echo "make chaos  kill every process in turn under load and report disconnects, recovery and lost messages"
+	@echo "make multihost  four hosts as network namespaces: Sentinel failover, scheduler takeover, a cut-off edge (root)"
 	@echo "make fuzz   fuzz the edge's frame parsing with libFuzzer for FUZZ_SECONDS (default 120); not part of make test"
 
 ## deps: install the Debian packages the build and the tests need, when missing.
@@ -49,6 +50,8 @@ test: build lint check-compose check-edge-links
 	@set -o pipefail; mkdir -p .build; \
 	SWITCHBOARD_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log; status=$$?; \
 	python3 .ci/slowest-tests.py .build/test-output.log 10; \
+	if [ "$$(id -u)" = 0 ]; then python3 Tools/multihost/multihost.py $(DEBUG_BIN) || status=1; \
+	else echo "multihost skipped: network namespaces need root"; fi; \
 	exit $$status
 
 lint:
@@ -85,6 +88,10 @@ bench: release
 ## chaos: kill -9 every service in turn, restart Redis, kill one of two edges, all under load; prints the report, fails on a broken promise.
 chaos: release
 	$(RELEASE_BIN)/switchboard-chaos $(CHAOS_ARGS)
+
+## multihost: four network-namespace hosts (Redis master + 2 replicas + 3 sentinels, 2 schedulers, 2 edges), faults, report.
+multihost: build
+	python3 Tools/multihost/multihost.py $(DEBUG_BIN)
 
 ## fuzz: libFuzzer (swiftc -sanitize=fuzzer) over ClientMessage.parse and every payload decode, seeded from the recorded
 ## schemas; bounded by FUZZ_SECONDS, crashes land in .build/fuzz/crash-*. Not in CI or make test.

@@ -159,7 +159,7 @@ let package = Package(
             name: "AnswerWorker",
             dependencies: [
                 "CommandKit",
-                "ServiceKit", "Redis", "Bus", "SwitchboardProtocol",
+                "ServiceKit", "ServiceHost", "Redis", "Bus", "SwitchboardProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -217,7 +217,9 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["OpenSSLCrypto"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "OpenSSLCrypto", "AuthTokens", "ClientFrames"],
+            dependencies: [
+                "TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "ServiceHost", "OpenSSLCrypto", "AuthTokens", "ClientFrames",
+            ],
             swiftSettings: strict
         ),
     ]

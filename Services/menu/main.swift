@@ -11,7 +11,7 @@ let health = MenuHealth()
 let host = ServiceHost.bootOrExit("menu", endpoint: { $0.endpoint(for: .menu) }) { await health.details() }
 let pusher: IngestPusher
 do {
-    pusher = try IngestPusher(endpoint: host.config.ingestEndpoint)
+    pusher = try IngestPusher(endpoint: host.config.ingestConnectEndpoints)
 } catch {
     host.logger.critical("menu cannot set up its ingest pipe \(host.config.ingestEndpoint): \(error)")
     exit(1)

@@ -21,9 +21,14 @@ do {
     host.logger.critical("scheduler cannot bind its event sockets: \(error)")
     exit(1)
 }
-let redisConfiguration = try RedisConfiguration(url: host.config.redisURL)
+let redisConfiguration = try host.config.redisConfiguration()
 // Polling gets its own connection so a long pipeline never waits behind RPC work (and vice versa).
 let pollingRedis = RedisClient(configuration: redisConfiguration, logger: host.logger)
+// Several schedulers may run; only the lease holder polls (its own connection, so renewals never queue behind work).
+let leaseRedis = RedisClient(configuration: redisConfiguration, logger: host.logger)
+let lease = SchedulerLease(
+    redis: leaseRedis, ttl: .milliseconds(host.config.int("SWITCHBOARD_SCHEDULER_LEASE_TTL_MS", default: 1000)),
+    renewEvery: .milliseconds(host.config.int("SWITCHBOARD_SCHEDULER_LEASE_RENEW_MS", default: 200)), logger: host.logger)
 let alarms = AlarmStore(redis: host.redis, publisher: events)
 let subscriptionLimits: SubscriptionLimits
 do {
@@ -67,13 +72,16 @@ QuestionService(
 ).register(on: host.rpc)
 
 try await host.run(services: [
+    lease,
     SubscriptionWatcher(publisher: events, groups: groups, logger: host.logger),
-    TelemetryEngine(groups: groups, redis: pollingRedis, publisher: events, logger: host.logger),
+    TelemetryEngine(groups: groups, redis: pollingRedis, publisher: events, lease: lease, logger: host.logger),
     IngestConsumer(puller: ingest, publisher: events, logger: host.logger),
     AlarmFeed(
         subscriber: RedisSubscriber(configuration: redisConfiguration, channels: ["alarm:events"], logger: host.logger),
         store: alarms,
+        lease: lease,
         logger: host.logger
     ),
 ])
 pollingRedis.shutdown()
+leaseRedis.shutdown()

@@ -36,7 +36,7 @@ let backends: Backends
 let registry: ConnectionRegistry
 do {
     backends = try Backends(config: config, logger: logger)
-    registry = try ConnectionRegistry(eventsEndpoint: config.eventsEndpoint, logger: logger)
+    registry = try ConnectionRegistry(eventsEndpoint: config.eventsConnectEndpoints, logger: logger)
 } catch {
     fail("cannot set up the bus: \(error)")
 }

@@ -53,7 +53,7 @@ public final class ServiceHost: Sendable {
         self.logger = logger
         self.details = details
         lock = try RunDirLock(service: name, runDirectory: config.runDirectory)
-        redis = RedisClient(configuration: try RedisConfiguration(url: config.redisURL), logger: Logger(label: "\(name).redis"))
+        redis = RedisClient(configuration: try config.redisConfiguration(), logger: Logger(label: "\(name).redis"))
         rpc = try RPCServer(endpoint: endpoint, logger: logger)
         rpc.register(SystemHealth.self) { [self] _, _ in await self.healthReport() }
     }

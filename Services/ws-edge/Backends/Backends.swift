@@ -13,7 +13,7 @@ final class Backends: Sendable {
     init(config: SwitchboardConfig, logger: Logger) throws {
         var clients: [ServiceName: RPCClient] = [:]
         for service in ServiceName.allCases {
-            clients[service] = try RPCClient(service: service.rawValue, endpoint: config.endpoint(for: service), logger: logger)
+            clients[service] = try RPCClient(service: service.rawValue, endpoint: config.connectEndpoints(for: service), logger: logger)
         }
         self.clients = clients
     }
