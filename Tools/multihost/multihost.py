@@ -27,6 +27,7 @@ REPORT, FAILURES = [], []
 PROCS = {}
 RUN = tempfile.mkdtemp(prefix="sbmultihost-")
 JWT = os.urandom(32).hex()
+KEYS = os.path.join(RUN, "keys")
 
 
 def ip(host):
@@ -231,7 +232,8 @@ def environment(name):
         # SWITCHBOARD_MULTIHOST_WAIT_REPLICAS=0 runs without WAIT, to compare the chat ack latency (then losses may occur).
         "SWITCHBOARD_REDIS_WAIT_REPLICAS": os.environ.get("SWITCHBOARD_MULTIHOST_WAIT_REPLICAS", "1"),
         "SWITCHBOARD_REDIS_WAIT_TIMEOUT_MS": "1000",
-        "SWITCHBOARD_BUS_INSECURE": "1",  # TODO(h5): CURVE keys from `switchboard keys` instead
+        # Every tcp:// socket is CURVE: one key directory (`switchboard keys`) shared by the four hosts.
+        "SWITCHBOARD_BUS_KEYS_DIR": KEYS,
         "SWITCHBOARD_AUTH_ENDPOINT": f"tcp://{ip('h1')}:7001",
         "SWITCHBOARD_MENU_ENDPOINT": f"tcp://{ip('h1')}:7002",
         "SWITCHBOARD_SIGNER_ENDPOINT": f"tcp://{ip('h1')}:7003",
@@ -622,10 +624,27 @@ def _fresh_edge_b_data():
         client.close()
 
 
+def probe_auth(host, extra):
+    env = dict(os.environ)
+    env.update(environment("probe"))
+    env.update(extra)
+    result = subprocess.run(["ip", "netns", "exec", netns(host), f"{BIN}/switchboard", "probe", "auth"],
+                            capture_output=True, text=True, timeout=30, env=env, stdin=subprocess.DEVNULL)
+    return result.returncode
+
+
 def scenario_wrong_curve_key():
-    # TODO(h5, integrator): start a process with a wrong CURVE client key and check the ROUTER refuses it (ZAP);
-    # report "refused wrong key: yes". Needs `switchboard keys` and the CURVE options from h5.
-    line("\n-- wrong CURVE key: TODO (wired after h5 merges)")
+    line("\n-- a process with a wrong CURVE key (from edge B's host)")
+    rogue = os.path.join(RUN, "rogue.key")
+    sh(f"{BIN}/switchboard", "keys", "--pair", rogue)
+    known = probe_auth("h3", {})
+    refused = probe_auth("h3", {"SWITCHBOARD_BUS_CLIENT_KEY": rogue})
+    logged = wait_for(10, lambda: "refused unknown CURVE client key" in open(os.path.join(RUN, "auth.log"), errors="replace").read(),
+                      every=0.2)
+    line(f"   known key: probe exit {known}; wrong key: probe exit {refused}, auth logged the refusal: {bool(logged)}")
+    line(f"   refused wrong key: {'yes' if refused != 0 and logged else 'NO'}")
+    check(known == 0, "the probe with the process kind's own key was refused")
+    check(refused != 0 and bool(logged), "a process with a wrong CURVE key was not refused")
 
 
 def main():
@@ -639,6 +658,7 @@ def main():
     passed = False
     try:
         netns_up()
+        sh(f"{BIN}/switchboard", "keys", "--dir", KEYS)
         start_redis()
         start_switchboard()
         seed_telemetry()
