@@ -53,7 +53,9 @@ struct MessageRouter: Sendable {
             do {
                 connection.send(try EdgeAnswers.answer(message))
             } catch {
-                connection.send(EdgeFrame.error(error))
+                var failure = error
+                if failure.requestID == nil { failure.requestID = message.id }
+                connection.send(EdgeFrame.error(failure))
             }
         case .service(let service):
             await forward(message, to: service, on: connection)
