@@ -1,5 +1,6 @@
-/// Rooms on the bus: the edge owns connections and who is in which room on it, the scheduler owns what is stored in
-/// Redis (history streams, presence per edge) and publishes `room/<room>` frames. These are the methods between them.
+/// Rooms on the bus: the scheduler decides who is in which room (`join_room` and the other room commands), owns what is
+/// stored in Redis (history streams, presence per edge) and publishes `room/<room>` frames; the edge delivers them in
+/// order. These are the methods between them besides `scheduler.command`.
 
 /// A room id as clients send it: `^[A-Za-z0-9_.-]{1,64}$`, so it is safe in Redis keys and bus topics as it is.
 public enum RoomName {

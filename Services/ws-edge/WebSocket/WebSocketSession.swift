@@ -5,7 +5,7 @@ import NIOCore
 import NIOWebSocket
 import SwitchboardProtocol
 
-/// Runs one upgraded connection: greets it, reads its frames through the hooks into the handlers, and writes its queue.
+/// Runs one upgraded connection: greets it, reads its frames through the hooks into the router, and writes its queue.
 ///
 /// Reading and writing are separate tasks, so a client that does not read never blocks its own inbound frames, and a
 /// connection cut off for a full queue stops both at once.
