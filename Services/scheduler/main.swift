@@ -49,7 +49,6 @@ host.serveHTTP(
         redis: host.redis, alarms: alarms, publisher: events, anonymous: AnonymousAccess(config: host.config),
         broadcastNetworks: broadcastNetworks))
 let sessions = SessionStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_SESSION_TTL_SECONDS", default: 86_400))
-sessions.register(on: host.rpc)
 let rooms = RoomService(
     history: RoomHistoryStore(redis: host.redis, maxLength: host.config.int("SWITCHBOARD_ROOM_HISTORY_MAX", default: 1000)),
     presence: RoomPresenceStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_ROOM_PRESENCE_TTL_SECONDS", default: 30)),

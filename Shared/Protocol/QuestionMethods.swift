@@ -102,48 +102,6 @@ public struct QuestionEntry: Codable, Sendable, Equatable {
     }
 }
 
-/// `scheduler.question.history`: a page of the user's own questions and answers, oldest first, newest before `before`.
-public enum QuestionHistory: RPCMethod {
-    public struct Params: Codable, Sendable {
-        public var user: String
-        public var before: String?
-        public var limit: Int
-
-        public init(user: String, before: String?, limit: Int) {
-            self.user = user
-            self.before = before
-            self.limit = limit
-        }
-    }
-
-    public struct Result: Codable, Sendable {
-        public var entries: [QuestionEntry]
-        public var hasMore: Bool
-
-        public init(entries: [QuestionEntry], hasMore: Bool) {
-            self.entries = entries
-            self.hasMore = hasMore
-        }
-    }
-
-    public static let name = "scheduler.question.history"
-}
-
-/// `scheduler.question.clear`: deletes the user's own question history.
-public enum QuestionClear: RPCMethod {
-    public struct Params: Codable, Sendable {
-        public var user: String
-        public init(user: String) { self.user = user }
-    }
-
-    public struct Result: Codable, Sendable {
-        public var deleted: Int
-        public init(deleted: Int) { self.deleted = deleted }
-    }
-
-    public static let name = "scheduler.question.clear"
-}
-
 /// `scheduler.question.suggest`: questions starting with `prefix` (normalised) from `user`'s own earlier questions (most
 /// asked first), then from the operator-curated public list. Never other users' questions; `user` must be signed in.
 public enum QuestionSuggest: RPCMethod {

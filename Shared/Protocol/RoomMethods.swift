@@ -105,52 +105,6 @@ public enum ChatPost: RPCMethod {
     public static let name = "scheduler.room.post"
 }
 
-/// `scheduler.room.history`: a page of a room's messages, oldest first: the newest before `before` (or the newest), or
-/// the oldest after `after` (and before `before`, when given).
-public enum RoomHistory: RPCMethod {
-    public struct Params: Codable, Sendable {
-        public var room: String
-        public var before: String?
-        public var after: String?
-        public var limit: Int
-
-        public init(room: String, before: String? = nil, after: String? = nil, limit: Int) {
-            self.room = room
-            self.before = before
-            self.after = after
-            self.limit = limit
-        }
-    }
-
-    public struct Result: Codable, Sendable {
-        public var messages: [ChatEntry]
-        /// More messages exist past this page in the direction it was read.
-        public var hasMore: Bool
-
-        public init(messages: [ChatEntry], hasMore: Bool) {
-            self.messages = messages
-            self.hasMore = hasMore
-        }
-    }
-
-    public static let name = "scheduler.room.history"
-}
-
-/// `scheduler.room.clear`: deletes a room's history (the edge checks that the caller is an admin).
-public enum RoomClear: RPCMethod {
-    public struct Params: Codable, Sendable {
-        public var room: String
-        public init(room: String) { self.room = room }
-    }
-
-    public struct Result: Codable, Sendable {
-        public var deleted: Int
-        public init(deleted: Int) { self.deleted = deleted }
-    }
-
-    public static let name = "scheduler.room.clear"
-}
-
 /// `scheduler.room.presence`: an edge's authoritative room presence (room → user → connections), re-sent periodically.
 /// Each edge's presence expires after `ttlSeconds`, so the members of an edge that dies disappear without anyone
 /// cleaning up. `sessions`, when present, are the edge's live session ids whose `session:{sid}` TTL is renewed.

@@ -27,9 +27,8 @@ struct ConnectionEvents: Sendable {
         switch request.type {
         case SchedulerConnectionEvent.connected:
             try await sessions.open(
-                .init(
-                    session: request.connection, user: request.user, ip: request.ip, edge: request.edge,
-                    connectedAt: Int64(Date().timeIntervalSince1970 * 1000)))
+                session: request.connection, user: request.user, ip: request.ip, edge: request.edge,
+                connectedAt: Int64(Date().timeIntervalSince1970 * 1000))
             return ClientCommandReply()
         case SchedulerConnectionEvent.disconnected:
             for room in ConnectionState(text: request.state).roomSet.sorted() {
@@ -39,8 +38,7 @@ struct ConnectionEvents: Sendable {
                     logger.debug("leaving room \(room) for closed connection \(request.connection) failed: \(error)")
                 }
             }
-            try SessionStore.validate(request.connection)
-            _ = try await sessions.redis.send(["DEL", SessionStore.key(request.connection)])
+            try await sessions.close(session: request.connection)
             return ClientCommandReply()
         case SchedulerConnectionEvent.roomACL:
             return try await applyACL(request)

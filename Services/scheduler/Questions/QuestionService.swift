@@ -36,24 +36,6 @@ struct QuestionService: Sendable {
             )
             return QuestionComplete.Result(published: true)
         }
-        rpc.register(QuestionHistory.self) { params, _ in
-            try Self.validate(user: params.user)
-            guard (1...Self.maxHistoryLimit).contains(params.limit) else { throw RPCError.badRequest("limit must be 1 to \(Self.maxHistoryLimit)") }
-            let before = try params.before.map(RoomService.streamID)
-            let page = try await store.history(user: params.user, before: before, limit: params.limit)
-            return QuestionHistory.Result(entries: page.entries, hasMore: page.hasMore)
-        }
-        rpc.register(QuestionClear.self) { params, _ in
-            try Self.validate(user: params.user)
-            return QuestionClear.Result(deleted: try await store.clear(user: params.user))
-        }
-        rpc.register(QuestionSuggest.self) { params, _ in
-            guard params.prefix.count <= QuestionQueue.maxLength else { throw RPCError.badRequest("prefix is too long") }
-            try Self.validate(user: params.user)
-            let limit = min(max(params.limit, 1), Self.maxSuggestions)
-            return QuestionSuggest.Result(
-                suggestions: try await SuggestionSources(redis: store.redis).suggest(user: params.user, prefix: params.prefix, limit: limit))
-        }
     }
 
     static func validate(user: String) throws {

@@ -27,11 +27,6 @@ struct RoomService: Sendable {
             return NoParams()
         }
         rpc.register(ChatPost.self) { params, _ in try await post(params) }
-        rpc.register(RoomHistory.self) { params, _ in try await page(params) }
-        rpc.register(RoomClear.self) { params, _ in
-            try Self.validate(room: params.room)
-            return RoomClear.Result(deleted: try await history.clear(room: params.room))
-        }
         rpc.register(RoomPresenceSync.self) { params, _ in
             guard params.rooms.keys.allSatisfy(RoomName.isValid), !params.edge.isEmpty else {
                 throw RPCError.badRequest("invalid room or edge in presence sync")
@@ -131,15 +126,6 @@ struct RoomService: Sendable {
             publisher.publish(topic: RoomName.topic(params.room), payload: RoomFrames.chatMessage(entry), head: RoomFrames.chatHead(entry))
             return entry
         }
-    }
-
-    func page(_ params: RoomHistory.Params) async throws -> RoomHistory.Result {
-        try Self.validate(room: params.room)
-        guard (1...Self.maxHistoryLimit).contains(params.limit) else { throw RPCError.badRequest("limit must be 1 to \(Self.maxHistoryLimit)") }
-        let before = try params.before.map(Self.streamID)
-        let after = try params.after.map(Self.streamID)
-        let page = try await history.page(room: params.room, before: before, after: after, limit: params.limit)
-        return RoomHistory.Result(messages: page.messages, hasMore: page.hasMore)
     }
 
     private var redis: RedisClient { history.redis }
