@@ -14,12 +14,12 @@ struct ConnectionEventsHook: Hook {
 
     func afterConnect(_ connection: Connection) async throws {
         context.ordered.startMaintenance(context: context)
-        _ = try await ConnectionEvent.send(SchedulerConnectionEvent.connected, for: connection, context: context)
+        try await ConnectionEvent.report(SchedulerConnectionEvent.connected, for: connection, context: context)
     }
 
     func onDisconnect(_ connection: Connection) async throws {
         context.ordered.detachAll(connection, context: context)
-        _ = try await ConnectionEvent.send(SchedulerConnectionEvent.disconnected, for: connection, context: context)
+        try await ConnectionEvent.report(SchedulerConnectionEvent.disconnected, for: connection, context: context)
     }
 }
 
@@ -36,6 +36,18 @@ enum ConnectionEvent {
             timeout: .seconds(2))
     }
 
+    /// Sends an event whose reply is not applied (the connection is opening or gone), in turn with its other calls.
+    static func report(_ type: String, for connection: Connection, context: EdgeContext) async throws(RPCError) {
+        let result = await connection.calls.run { () async -> Result<ClientCommandReply, RPCError> in
+            do throws(RPCError) {
+                return .success(try await send(type, for: connection, context: context))
+            } catch {
+                return .failure(error)
+            }
+        }
+        _ = try result.get()
+    }
+
     /// Auth changed a room's ACL (`policy/room-acl`): each local member of the room is checked by the scheduler, which
     /// takes out whoever may no longer be there (`room_left` with `removed: true`).
     static func roomACLChanged(_ payload: [UInt8], context: EdgeContext) {
@@ -48,11 +60,13 @@ enum ConnectionEvent {
         let frame = String(decoding: payload, as: UTF8.self)
         Task {
             for connection in members {
-                do {
-                    let reply = try await send(SchedulerConnectionEvent.roomACL, for: connection, frame: frame, context: context)
-                    await CommandReplyApplier(context: context).apply(reply, from: .scheduler, to: connection)
-                } catch {
-                    context.logger.debug("room ACL check of \(connection.id) in \(notice.room) failed: \(error)")
+                await connection.calls.run {
+                    do {
+                        let reply = try await send(SchedulerConnectionEvent.roomACL, for: connection, frame: frame, context: context)
+                        await CommandReplyApplier(context: context).apply(reply, from: .scheduler, to: connection)
+                    } catch {
+                        context.logger.debug("room ACL check of \(connection.id) in \(notice.room) failed: \(error)")
+                    }
                 }
             }
         }

@@ -25,6 +25,8 @@ final class Connection: Sendable {
     let ip: String
     let connectedAt = Date()
     let queue: OutboundQueue
+    /// The connection's calls to services, one at a time (their replies carry its state).
+    let calls = SerialCalls()
     private let state = Mutex(State())
     private let onClose: @Sendable (Connection) -> Void
 

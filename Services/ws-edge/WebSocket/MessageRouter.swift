@@ -58,7 +58,7 @@ struct MessageRouter: Sendable {
                 connection.send(EdgeFrame.error(failure))
             }
         case .service(let service):
-            await forward(message, to: service, on: connection)
+            await connection.calls.run { await forward(message, to: service, on: connection) }
         }
     }
 
