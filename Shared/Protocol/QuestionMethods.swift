@@ -16,34 +16,6 @@ public enum QuestionQueue {
     }
 }
 
-/// `scheduler.question.ask`: stores `task:{id}` (`processing`), appends the question to the user's history and to the
-/// `questions` stream, and counts it for suggestions.
-public enum QuestionAsk: RPCMethod {
-    public struct Params: Codable, Sendable {
-        public var user: String
-        public var question: String
-        public var session: String?
-
-        public init(user: String, question: String, session: String?) {
-            self.user = user
-            self.question = question
-            self.session = session
-        }
-    }
-
-    public struct Result: Codable, Sendable {
-        public var taskID: String
-        public var status: String
-
-        public init(taskID: String, status: String) {
-            self.taskID = taskID
-            self.status = status
-        }
-    }
-
-    public static let name = "scheduler.question.ask"
-}
-
 /// `scheduler.question.complete`: a worker's answer. The scheduler marks the task done, records the answer in the user's
 /// history and sends `task_update` and `answer` to `user/<user>`; a second completion of the same task changes nothing
 /// (`published` false), so a re-delivered task is harmless.

@@ -84,27 +84,6 @@ public struct ChatEntry: Codable, Sendable, Equatable {
     }
 }
 
-/// `scheduler.room.post`: appends a chat message to the room's stream, then publishes it on `room/<room>`.
-public enum ChatPost: RPCMethod {
-    public struct Params: Codable, Sendable {
-        public var room: String
-        public var user: String
-        public var content: String
-        public var clientID: String?
-
-        public init(room: String, user: String, content: String, clientID: String?) {
-            self.room = room
-            self.user = user
-            self.content = content
-            self.clientID = clientID
-        }
-    }
-
-    public typealias Result = ChatEntry
-
-    public static let name = "scheduler.room.post"
-}
-
 /// `scheduler.room.presence`: an edge's authoritative room presence (room → user → connections), re-sent periodically.
 /// Each edge's presence expires after `ttlSeconds`, so the members of an edge that dies disappear without anyone
 /// cleaning up. `sessions`, when present, are the edge's live session ids whose `session:{sid}` TTL is renewed.

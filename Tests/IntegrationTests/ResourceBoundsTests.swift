@@ -27,16 +27,6 @@ struct ResourceBoundsTests {
         return client
     }
 
-    /// The RPC error of a call that must fail.
-    static func refusal<Method: RPCMethod>(_ client: RPCClient, _ method: Method.Type, _ params: Method.Params) async -> RPCError? {
-        do {
-            _ = try await client.call(method, params, timeout: .seconds(5))
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     /// The channel ids of a `data_batch`, sorted.
     static func batchChannels(_ frame: [String: Any]?) -> [Int] {
         let updates = (frame?["data"] as? [String: Any])?["updates"] as? [[String: Any]] ?? []
@@ -150,16 +140,23 @@ struct ResourceBoundsTests {
         #expect(stored["content"] as? String == fits, "\(stored)")
         #expect(stored["client_id"] as? String == fullID)
 
-        // The scheduler owns the history: it refuses the same when called directly.
+        // The scheduler owns the history and is the only check: a caller that skips the edge is refused the same.
         let scheduler = try await Self.scheduler(cluster)
         defer { scheduler.shutdown() }
-        let directWide = await Self.refusal(scheduler, ChatPost.self, .init(room: "lobby", user: "wen", content: Self.wideChat, clientID: "x"))
-        #expect(directWide?.code == RPCError.badRequestCode)
-        #expect(directWide?.message.contains("2100 bytes") == true, "\(String(describing: directWide))")
-        let directID = await Self.refusal(scheduler, ChatPost.self, .init(room: "lobby", user: "wen", content: "hi", clientID: longID))
-        #expect(directID?.code == RPCError.badRequestCode)
-        let directBlank = await Self.refusal(scheduler, ChatPost.self, .init(room: "lobby", user: "wen", content: " \n ", clientID: nil))
-        #expect(directBlank?.code == RPCError.badRequestCode)
+        let wen = Principal(user: "wen", roles: ["viewer"])
+        let member = #"{"rooms":["lobby"]}"#
+        func post(_ content: String, id: String) async throws -> [String: Any] {
+            let frame = String(
+                decoding: try JSONSerialization.data(withJSONObject: [
+                    "type": "chat_message", "id": id, "data": ["room": "lobby", "content": content],
+                ]), as: UTF8.self)
+            return try await Self.command(scheduler, frame, principal: wen, state: member)
+        }
+        let directWide = try await post(Self.wideChat, id: "x")
+        #expect(directWide["code"] as? String == "INVALID_MESSAGE")
+        #expect((directWide["message"] as? String)?.contains("2100 bytes") == true, "\(directWide)")
+        #expect(try await post("hi", id: longID)["code"] as? String == "INVALID_MESSAGE")
+        #expect(try await post(" \n ", id: "b")["code"] as? String == "INVALID_MESSAGE")
 
         let redis = try TelemetryTests.redis(cluster)
         defer { redis.shutdown() }
@@ -187,9 +184,10 @@ struct ResourceBoundsTests {
 
         let scheduler = try await Self.scheduler(cluster)
         defer { scheduler.shutdown() }
-        let direct = await Self.refusal(scheduler, QuestionAsk.self, .init(user: "qiu", question: wide, session: nil))
-        #expect(direct?.code == RPCError.badRequestCode)
-        #expect(direct?.message.contains("1002 bytes") == true, "\(String(describing: direct))")
+        let direct = try await Self.command(
+            scheduler, #"{"type":"ask_question","id":"d","data":{"question":"\#(wide)"}}"#, principal: Principal(user: "qiu", roles: ["viewer"]))
+        #expect(direct["code"] as? String == "INVALID_MESSAGE")
+        #expect((direct["message"] as? String)?.contains("1002 bytes") == true, "\(direct)")
 
         let redis = try TelemetryTests.redis(cluster)
         defer { redis.shutdown() }

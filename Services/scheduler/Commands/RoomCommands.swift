@@ -126,7 +126,7 @@ struct ChatMessageCommand: CommandHandler {
         }
         // Every post, not only the join: an ACL change applies to the next message even if its notice was lost.
         try await access.require(request.room, for: command)
-        _ = try await rooms.post(.init(room: request.room, user: principal.user, content: request.content, clientID: command.id))
+        _ = try await rooms.post(room: request.room, user: principal.user, content: request.content, clientID: command.id)
     }
 }
 

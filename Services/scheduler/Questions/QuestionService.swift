@@ -14,13 +14,6 @@ struct QuestionService: Sendable {
     static let maxAnswerBytes = 10_000
 
     func register(on rpc: RPCServer) {
-        rpc.register(QuestionAsk.self) { params, _ in
-            let question = params.question.trimmingCharacters(in: .whitespacesAndNewlines)
-            if let problem = InputLimits.questionProblem(question) { throw RPCError.badRequest(problem) }
-            try Self.validate(user: params.user)
-            let taskID = try await store.ask(user: params.user, question: question, session: params.session)
-            return QuestionAsk.Result(taskID: taskID, status: "processing")
-        }
         rpc.register(QuestionComplete.self) { params, _ in
             try Self.validate(user: params.user)
             guard !params.taskID.isEmpty, params.taskID.utf8.count <= 64, params.answer.utf8.count <= Self.maxAnswerBytes else {

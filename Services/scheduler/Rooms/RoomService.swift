@@ -26,7 +26,6 @@ struct RoomService: Sendable {
             publisher.publish(topic: RoomName.topic(params.room), payload: [], head: EventHead(marker: params.token).bytes)
             return NoParams()
         }
-        rpc.register(ChatPost.self) { params, _ in try await post(params) }
         rpc.register(RoomPresenceSync.self) { params, _ in
             guard params.rooms.keys.allSatisfy(RoomName.isValid), !params.edge.isEmpty else {
                 throw RPCError.badRequest("invalid room or edge in presence sync")
@@ -112,18 +111,12 @@ struct RoomService: Sendable {
 
     /// Stores the message, then publishes it: a message anybody saw is a message that is in history. Posts to one room
     /// are chained so they are published in stream order.
-    func post(_ params: ChatPost.Params) async throws -> ChatEntry {
-        try Self.validate(room: params.room)
-        if let problem = InputLimits.chatContentProblem(params.content) { throw RPCError.badRequest(problem) }
-        if let clientID = params.clientID, let problem = InputLimits.problem("id", clientID, maxBytes: InputLimits.clientIDBytes) {
-            throw RPCError.badRequest(problem)
-        }
-        guard !params.user.isEmpty else { throw RPCError.badRequest("user is required") }
+    func post(room: String, user: String, content: String, clientID: String?) async throws -> ChatEntry {
         let history = history
         let publisher = publisher
-        return try await posts.run(params.room) {
-            let entry = try await history.append(room: params.room, user: params.user, content: params.content, clientID: params.clientID)
-            publisher.publish(topic: RoomName.topic(params.room), payload: RoomFrames.chatMessage(entry), head: RoomFrames.chatHead(entry))
+        return try await posts.run(room) {
+            let entry = try await history.append(room: room, user: user, content: content, clientID: clientID)
+            publisher.publish(topic: RoomName.topic(room), payload: RoomFrames.chatMessage(entry), head: RoomFrames.chatHead(entry))
             return entry
         }
     }
