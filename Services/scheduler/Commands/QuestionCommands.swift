@@ -28,7 +28,7 @@ struct AskQuestionCommand: CommandHandler {
         if let problem = InputLimits.questionProblem(question) { throw command.invalid(problem) }
         guard let principal = command.principal else { throw command.signInNeeded("ask_question") }
         try QuestionService.validate(user: principal.user)
-        let decision = try await auth.call(RateCheck.self, .init(subject: "user:\(principal.user)", kind: "question"), timeout: .seconds(2))
+        let decision = try await auth.callConnected(RateCheck.self, .init(subject: "user:\(principal.user)", kind: "question"), timeout: .seconds(2))
         guard decision.allowed else {
             throw ProtocolFailure(
                 code: .rateLimited, message: decision.message ?? "too many questions; slow down", requestID: command.id,
