@@ -2,13 +2,13 @@
 SWIFT        ?= swift
 # bash for `set -o pipefail`: the test recipe pipes `swift test` through tee and must keep its exit status.
 SHELL        := /bin/bash
-APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server python3-yaml chromium
+APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server redis-sentinel iproute2 python3-yaml chromium docker-compose prometheus
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 SWIFT_SOURCES = Package.swift Shared Services Tools Tests Benchmarks
 
-.PHONY: help deps build release run up down status test unit-test lint format check-compose bench chaos fuzz clean
+.PHONY: help deps build release run up down status test unit-test lint format check-compose check-dockerfile check-ops check-edge-links bench chaos multihost fuzz clean
 
 help:
 	@echo "make run    install what is missing, build (release), start Redis + all services, wait for /health; Ctrl-C stops"
@@ -16,6 +16,7 @@ help:
 	@echo "make up / down / status    the same system in the background"
 	@echo "make bench  the benchmarks (see Benchmarks/README.md)"
 	@echo "make chaos  kill every process in turn under load and report disconnects, recovery and lost messages"
+	@echo "make multihost  four hosts as network namespaces: Sentinel failover, scheduler takeover, a cut-off edge (root)"
 	@echo "make fuzz   fuzz the edge's frame parsing with libFuzzer for FUZZ_SECONDS (default 120); not part of make test"
 
 ## deps: install the Debian packages the build and the tests need, when missing.
@@ -45,10 +46,12 @@ status:
 	@if [ -x "$(RELEASE_BIN)/switchboard" ]; then $(RELEASE_BIN)/switchboard status; else $(DEBUG_BIN)/switchboard status; fi
 
 ## test: one build of everything (executables included), then every test against those binaries; ends with the 10 slowest.
-test: build lint check-compose
+test: build lint check-compose check-edge-links
 	@set -o pipefail; mkdir -p .build; \
 	SWITCHBOARD_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log; status=$$?; \
 	python3 .ci/slowest-tests.py .build/test-output.log 10; \
+	if [ "$$(id -u)" = 0 ]; then python3 Tools/multihost/multihost.py $(DEBUG_BIN) || status=1; \
+	else echo "multihost skipped: network namespaces need root"; fi; \
 	exit $$status
 
 lint:
@@ -57,8 +60,27 @@ lint:
 format:
 	$(SWIFT) format format --in-place --recursive --configuration .swift-format $(SWIFT_SOURCES)
 
-check-compose:
+## check-compose: both compose files, structurally and with docker-compose config; the Dockerfile's Swift; the ops kit.
+check-compose: check-dockerfile check-ops
 	python3 .ci/check-compose.py compose.yaml
+	python3 .ci/check-compose.py --multihost compose.multihost.yaml
+	.ci/compose-config.sh compose.yaml compose.multihost.yaml
+
+## check-dockerfile: the image's Swift against the highest swift-tools-version of the resolved graph (after a build).
+check-dockerfile:
+	python3 .ci/check-dockerfile.py Dockerfile .
+
+## check-ops: promtool on the alert rules, and on a live /metrics scrape of a briefly started system (debug build).
+check-ops:
+	.ci/check-ops.sh $(DEBUG_BIN)
+
+## check-edge-links: the edge has no Redis client (issue 13): fails when ldd of the built (debug) ws-edge names hiredis
+## or a file of Services/ws-edge imports Redis.
+check-edge-links: build
+	@bin="$(DEBUG_BIN)/ws-edge"; [ -x "$$bin" ] || { echo "check-edge-links: $$bin is not built"; exit 1; }; \
+	if ldd "$$bin" | grep -i hiredis; then echo "check-edge-links: ws-edge links hiredis; the edge must reach Redis through the services"; exit 1; fi; \
+	if grep -rlnx 'import Redis' Services/ws-edge; then echo "check-edge-links: the files above import Redis"; exit 1; fi; \
+	echo "check-edge-links: ws-edge does not link hiredis"
 
 bench: release
 	$(RELEASE_BIN)/switchboard-bench all
@@ -66,6 +88,10 @@ bench: release
 ## chaos: kill -9 every service in turn, restart Redis, kill one of two edges, all under load; prints the report, fails on a broken promise.
 chaos: release
 	$(RELEASE_BIN)/switchboard-chaos $(CHAOS_ARGS)
+
+## multihost: four network-namespace hosts (Redis master + 2 replicas + 3 sentinels, 2 schedulers, 2 edges), faults, report.
+multihost: build
+	python3 Tools/multihost/multihost.py $(DEBUG_BIN)
 
 ## fuzz: libFuzzer (swiftc -sanitize=fuzzer) over ClientMessage.parse and every payload decode, seeded from the recorded
 ## schemas; bounded by FUZZ_SECONDS, crashes land in .build/fuzz/crash-*. Not in CI or make test.

@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "AuthTokens",
             dependencies: ["SwitchboardProtocol", "ServiceKit", .product(name: "JWTKit", package: "jwt-kit")],
-            path: "Shared/Tokens",
+            path: "Shared/AuthTokens",
             swiftSettings: strict
         ),
         .target(name: "CEarlySignals", path: "Shared/CEarlySignals"),
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "CEarlySignals", "Bus", "Redis", "SwitchboardProtocol",
+                "CEarlySignals", "Bus", "SwitchboardProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -83,11 +83,22 @@ let package = Package(
             path: "Shared/ServiceKit",
             swiftSettings: strict
         ),
+        // The backing services' runtime (run-dir lock, Redis client, RPC server with `sys.health`); the edge does not link it.
+        .target(
+            name: "ServiceHost",
+            dependencies: [
+                "ServiceKit", "Bus", "Redis", "SwitchboardProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/ServiceHost",
+            swiftSettings: strict
+        ),
 
         .executableTarget(
             name: "WSEdge",
             dependencies: [
-                "ServiceKit", "Bus", "Redis", "SwitchboardProtocol", "AuthTokens", "ClientFrames",
+                "ServiceKit", "Bus", "SwitchboardProtocol", "AuthTokens", "ClientFrames",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -110,16 +121,18 @@ let package = Package(
         .executableTarget(
             name: "Auth",
             dependencies: [
-                "ServiceKit", "OpenSSLCrypto", "AuthTokens", "Bus", "Redis", "SwitchboardProtocol", .product(name: "Logging", package: "swift-log"),
+                "ServiceHost", "ServiceKit", "OpenSSLCrypto", "AuthTokens", "Bus", "Redis", "SwitchboardProtocol",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/auth",
             swiftSettings: strict
         ),
-        .executableTarget(name: "Scheduler", dependencies: ["ServiceKit", "ClientFrames"], path: "Services/scheduler", swiftSettings: strict),
+        .executableTarget(
+            name: "Scheduler", dependencies: ["ServiceHost", "ServiceKit", "ClientFrames"], path: "Services/scheduler", swiftSettings: strict),
         .executableTarget(
             name: "Signer",
             dependencies: [
-                "ServiceKit", "OpenSSLCrypto", "SwitchboardProtocol",
+                "ServiceHost", "ServiceKit", "OpenSSLCrypto", "SwitchboardProtocol",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -147,7 +160,7 @@ let package = Package(
             name: "AnswerWorker",
             dependencies: [
                 "CommandKit",
-                "ServiceKit", "Redis", "Bus", "SwitchboardProtocol",
+                "ServiceKit", "ServiceHost", "Redis", "Bus", "SwitchboardProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,12 +168,13 @@ let package = Package(
             path: "Tools/answer-worker",
             swiftSettings: strict
         ),
-        .executableTarget(name: "Menu", dependencies: ["ServiceKit", "OpenSSLCrypto", "ClientFrames"], path: "Services/menu", swiftSettings: strict),
+        .executableTarget(
+            name: "Menu", dependencies: ["ServiceHost", "ServiceKit", "OpenSSLCrypto", "ClientFrames"], path: "Services/menu", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardCLI",
             dependencies: [
                 "CommandKit",
-                "ServiceKit", "Redis", "Bus", "SwitchboardProtocol", "OpenSSLCrypto",
+                "ServiceHost", "ServiceKit", "Redis", "Bus", "SwitchboardProtocol", "OpenSSLCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/switchboard",
@@ -207,7 +221,9 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "ClientFrames", "ServiceKit"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "OpenSSLCrypto", "AuthTokens", "ClientFrames"],
+            dependencies: [
+                "TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "ServiceHost", "OpenSSLCrypto", "AuthTokens", "ClientFrames",
+            ],
             swiftSettings: strict
         ),
     ]

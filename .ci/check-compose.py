@@ -1,22 +1,49 @@
 #!/usr/bin/env python3
-"""Structural check of compose.yaml, since no Docker engine runs on the CI machines.
+"""Structural check of compose.yaml, since no Docker engine runs on the CI machines (`docker-compose config -q` runs too).
 
-It checks what `docker compose config` would reject or what the design requires: every Switchboard service is there,
-built from the Dockerfile, restarts on its own, has a healthcheck, shares the run dir volume; Redis keeps an AOF on a volume.
+It checks what `docker compose config` would not or what the design requires: every process `make run` starts is there,
+built from the Dockerfile, restarts on its own, has a healthcheck, shares the run dir volume; Redis keeps an AOF on a volume;
+every command is an executable the Dockerfile puts in the image.
+With --multihost (compose.multihost.yaml): tcp:// endpoints everywhere, CURVE keys from secrets, Redis through Sentinel.
 """
+import re
 import sys
 import yaml
 
-REQUIRED = ["ws-edge", "auth", "scheduler", "signer", "menu"]
+REQUIRED = ["ws-edge", "auth", "scheduler", "signer", "menu", "answer-worker"]
 
 def fail(message):
     print(f"compose check: {message}")
     sys.exit(1)
 
-path = sys.argv[1] if len(sys.argv) > 1 else "compose.yaml"
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+multihost = "--multihost" in sys.argv
+path = args[0] if args else "compose.yaml"
 with open(path) as f:
     doc = yaml.safe_load(f)
 services = doc.get("services") or fail("no services")
+
+# Every Switchboard command must be an executable the image carries.
+with open("Dockerfile") as f:
+    copied = re.search(r"for exe in ([^;]+);", f.read())
+image_executables = set(copied.group(1).split()) if copied else set()
+for name, s in services.items():
+    command = s.get("command") or []
+    if "image" in s and str(s["image"]).startswith("redis"):
+        continue
+    if command and command[0] not in image_executables:
+        fail(f"{name}: runs {command[0]}, which the Dockerfile does not copy into the image ({sorted(image_executables)})")
+    test = (s.get("healthcheck") or {}).get("test") or []
+    if len(test) > 1 and test[0] == "CMD" and test[1] == "switchboard" and "switchboard" not in image_executables:
+        fail(f"{name}: the healthcheck needs switchboard in the image")
+
+if multihost:
+    import multihost_check
+    multihost_check.check(doc, services, fail)
+    print(f"compose check: {path} ok ({len(services)} services, multi-host)")
+    sys.exit(0)
+if "signer-sim" not in services:
+    fail("service signer-sim is missing (make run starts it when no e-port upstream is set)")
 volumes = doc.get("volumes") or {}
 for name in REQUIRED + ["redis"]:
     if name not in services:

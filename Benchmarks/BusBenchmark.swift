@@ -10,6 +10,7 @@ struct BusBenchmark: AsyncParsableCommand {
     @Option(help: "Requests per run.") var requests = 50_000
     @Option(help: "Runs per window; the median is reported.") var runs = 5
     @Option(parsing: .upToNextOption, help: "In-flight windows to measure.") var inFlight: [Int] = [1, 16, 64, 256]
+    @Option(help: "ipc, tcp (loopback, SWITCHBOARD_BUS_INSECURE) or curve (loopback with fresh CURVE keys).") var transport = "ipc"
 
     enum Bench: RPCMethod {
         struct Params: Codable, Sendable { var n: Int }
@@ -21,7 +22,7 @@ struct BusBenchmark: AsyncParsableCommand {
         let directory = "/tmp/sbbench-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let endpoint = "ipc://\(directory)/bench.sock"
+        let endpoint = try prepare(transport, in: directory)
         let server = try RPCServer(endpoint: endpoint)
         server.register(Bench.self) { params, _ in Bench.Result(n: params.n) }
         let serving = Task { await server.run() }
@@ -29,11 +30,11 @@ struct BusBenchmark: AsyncParsableCommand {
             server.shutdown()
             serving.cancel()
         }
-        let client = try RPCClient(service: "bench", endpoint: endpoint)
+        let client = try RPCClient(service: "switchboard-bench", endpoint: endpoint)
         defer { client.shutdown() }
         guard await client.waitForConnection(timeout: .seconds(5)) else { throw ValidationError("bench client did not connect") }
 
-        print("bus: RPC round trips over ipc:// (one DEALER, one ROUTER, JSON envelopes), \(requests) requests × \(runs) runs")
+        print("bus: RPC round trips over \(endpoint) (\(transport); one DEALER, one ROUTER, JSON envelopes), \(requests) requests × \(runs) runs")
         print("in-flight  median req/s     min      max")
         var baseline: Double?
         for window in inFlight {
@@ -48,6 +49,33 @@ struct BusBenchmark: AsyncParsableCommand {
                 "\(String(window).padding(toLength: 9, withPad: " ", startingAt: 0))  \(format(samples.median).padding(toLength: 11, withPad: " ", startingAt: 0))  \(format(samples.min))  \(format(samples.max))   ×\(format(ratio, 1)) vs in-flight \(inFlight.first ?? 1)"
             )
         }
+    }
+
+    /// The endpoint for `transport`; for tcp and curve it sets the bus variables before the first socket reads them.
+    private func prepare(_ transport: String, in directory: String) throws -> String {
+        switch transport {
+        case "ipc":
+            return "ipc://\(directory)/bench.sock"
+        case "tcp":
+            setenv("SWITCHBOARD_BUS_KEYS_DIR", "\(directory)/no-keys", 1)
+            setenv("SWITCHBOARD_BUS_INSECURE", "1", 1)
+        case "curve":
+            // This process is server and client: one pair each under its own kind's name.
+            try BusKeyDirectory(path: "\(directory)/keys").generateMissing(servers: ["switchboard-bench"], clients: ["switchboard-bench"])
+            setenv("SWITCHBOARD_BUS_KEYS_DIR", "\(directory)/keys", 1)
+            setenv("SWITCHBOARD_BUS_KIND", "switchboard-bench", 1)
+        default:
+            throw ValidationError("--transport is ipc, tcp or curve")
+        }
+        let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        return "tcp://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
     }
 
     private func measure(client: RPCClient, requests: Int, window: Int) async throws -> Double {

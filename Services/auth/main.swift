@@ -1,6 +1,7 @@
 import AuthTokens
 import Bus
 import Foundation
+import ServiceHost
 import ServiceKit
 
 // SIGTERM/SIGINT from the first instruction on: a stop during start-up drains once the service group listens.
@@ -29,7 +30,7 @@ let host = ServiceHost.bootOrExit("auth", endpoint: { $0.endpoint(for: .auth) })
 let logger = host.logger
 let notices: IngestPusher
 do {
-    notices = try IngestPusher(endpoint: host.config.ingestEndpoint)
+    notices = try IngestPusher(endpoint: host.config.ingestConnectEndpoints)
 } catch {
     FileHandle.standardError.write(Data("auth cannot start: cannot connect to the ingest pipe: \(error)\n".utf8))
     exit(1)

@@ -1,5 +1,6 @@
 import Bus
 import Foundation
+import ServiceHost
 import ServiceKit
 
 // SIGTERM/SIGINT from the first instruction on: a stop during start-up drains once the service group listens.
@@ -10,7 +11,7 @@ let health = MenuHealth()
 let host = ServiceHost.bootOrExit("menu", endpoint: { $0.endpoint(for: .menu) }) { await health.details() }
 let pusher: IngestPusher
 do {
-    pusher = try IngestPusher(endpoint: host.config.ingestEndpoint)
+    pusher = try IngestPusher(endpoint: host.config.ingestConnectEndpoints)
 } catch {
     host.logger.critical("menu cannot set up its ingest pipe \(host.config.ingestEndpoint): \(error)")
     exit(1)

@@ -2,6 +2,7 @@ import Bus
 import ClientFrames
 import Foundation
 import Redis
+import ServiceHost
 import ServiceKit
 import SwitchboardProtocol
 
@@ -21,9 +22,14 @@ do {
     host.logger.critical("scheduler cannot bind its event sockets: \(error)")
     exit(1)
 }
-let redisConfiguration = try RedisConfiguration(url: host.config.redisURL)
+let redisConfiguration = try host.config.redisConfiguration()
 // Polling gets its own connection so a long pipeline never waits behind RPC work (and vice versa).
 let pollingRedis = RedisClient(configuration: redisConfiguration, logger: host.logger)
+// Several schedulers may run; only the lease holder polls (its own connection, so renewals never queue behind work).
+let leaseRedis = RedisClient(configuration: redisConfiguration, logger: host.logger)
+let lease = SchedulerLease(
+    redis: leaseRedis, ttl: .milliseconds(host.config.int("SWITCHBOARD_SCHEDULER_LEASE_TTL_MS", default: 1000)),
+    renewEvery: .milliseconds(host.config.int("SWITCHBOARD_SCHEDULER_LEASE_RENEW_MS", default: 200)), logger: host.logger)
 let alarms = AlarmStore(redis: host.redis, publisher: events)
 let subscriptionLimits: SubscriptionLimits
 do {
@@ -49,6 +55,7 @@ host.serveHTTP(
         redis: host.redis, alarms: alarms, publisher: events, anonymous: AnonymousAccess(config: host.config),
         broadcastNetworks: broadcastNetworks))
 let sessions = SessionStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_SESSION_TTL_SECONDS", default: 86_400))
+EdgeStatusStore(redis: host.redis).register(on: host.rpc)
 let rooms = RoomService(
     history: RoomHistoryStore(redis: host.redis, maxLength: host.config.int("SWITCHBOARD_ROOM_HISTORY_MAX", default: 1000)),
     presence: RoomPresenceStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_ROOM_PRESENCE_TTL_SECONDS", default: 30)),
@@ -64,7 +71,7 @@ QuestionService(store: questions, publisher: events).register(on: host.rpc)
 // The client frames the scheduler owns (`scheduler.command`); room ACLs and question rates are auth's decisions.
 let auth: RPCClient
 do {
-    auth = try RPCClient(service: ServiceName.auth.rawValue, endpoint: host.config.endpoint(for: .auth), logger: host.logger)
+    auth = try RPCClient(service: ServiceName.auth.rawValue, endpoint: host.config.connectEndpoints(for: .auth), logger: host.logger)
 } catch {
     host.logger.critical("scheduler cannot reach auth's socket: \(error)")
     exit(1)
@@ -91,14 +98,17 @@ commands.register(on: host.rpc)
 ConnectionEvents(rooms: rooms, sessions: sessions, logger: host.logger).register(on: host.rpc)
 
 try await host.run(services: [
+    lease,
     SubscriptionWatcher(publisher: events, groups: groups, logger: host.logger),
-    TelemetryEngine(groups: groups, redis: pollingRedis, publisher: events, logger: host.logger),
+    TelemetryEngine(groups: groups, redis: pollingRedis, publisher: events, lease: lease, logger: host.logger),
     IngestConsumer(puller: ingest, publisher: events, logger: host.logger),
     AlarmFeed(
         subscriber: RedisSubscriber(configuration: redisConfiguration, channels: ["alarm:events"], logger: host.logger),
         store: alarms,
+        lease: lease,
         logger: host.logger
     ),
 ])
 pollingRedis.shutdown()
+leaseRedis.shutdown()
 auth.shutdown()

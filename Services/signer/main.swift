@@ -1,4 +1,5 @@
 import Foundation
+import ServiceHost
 import ServiceKit
 import ServiceLifecycle
 import SwitchboardProtocol

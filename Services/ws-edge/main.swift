@@ -36,7 +36,7 @@ let backends: Backends
 let registry: ConnectionRegistry
 do {
     backends = try Backends(config: config, logger: logger)
-    registry = try ConnectionRegistry(eventsEndpoint: config.eventsEndpoint, logger: logger)
+    registry = try ConnectionRegistry(eventsEndpoint: config.eventsConnectEndpoints, logger: logger)
 } catch {
     fail("cannot set up the bus: \(error)")
 }
@@ -97,8 +97,10 @@ let webSockets = WebSocketRoutes(
 )
 webSockets.register(on: router)
 HookAdminRoutes(hooks: hooks, authenticator: authenticator).register(on: router)
-StatusRoute(edgeID: edgeID, registry: registry, redis: backends.redis, handlerTypes: messageRouter.types, authenticator: authenticator)
-    .register(on: router)
+StatusRoute(
+    edgeID: edgeID, registry: registry, scheduler: backends.client(.scheduler), handlerTypes: messageRouter.types,
+    authenticator: authenticator, timeout: .seconds(2)
+).register(on: router)
 MetricsRoute(registry: metricsRegistry, backends: backends, timeout: .seconds(1), authenticator: authenticator).register(on: router)
 ConsoleRoute().register(on: router)
 DocsRoutes().register(on: router)
@@ -130,6 +132,7 @@ let server = EdgeServer(
 let services = ServiceGroup(
     configuration: .init(
         services: [
+            .init(service: BusSecurityService(logger: logger)),
             .init(service: server),
             .init(
                 service: EdgeMaintenance(

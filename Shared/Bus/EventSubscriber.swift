@@ -1,5 +1,6 @@
 import CZMQ
 import Logging
+import Metrics
 
 /// An edge's SUB socket: receives the events of the topics its connections want.
 ///
@@ -52,7 +53,7 @@ final class SubscriberDriver: PollLoopDriver, @unchecked Sendable {
         sub = try ZMQSocket(kind: ZMQ_SUB)
         sub.setOption(ZMQ_RCVHWM, 100_000)
         sub.setOption(ZMQ_RECONNECT_IVL, 100)
-        try sub.connect(endpoint)
+        try sub.connect(endpoint, server: "scheduler")
         self.onEvent = onEvent
         sockets = [sub]
     }
@@ -64,10 +65,20 @@ final class SubscriberDriver: PollLoopDriver, @unchecked Sendable {
         }
     }
 
+    /// Fan-out of one burst of events; its duration is exported as `switchboard_bus_fanout_burst_seconds`, how long the
+    /// last event of a burst waited behind the others (the fan-out lag alert watches it).
     func readable(socketIndex: Int) {
+        let started = ContinuousClock.now
+        var count = 0
         while let frames = sub.receive() {
             guard frames.count >= 2 else { continue }
             onEvent(TopicFrame.decode(frames[0][...]), frames[1], frames.count >= 3 ? frames[2] : nil)
+            count += 1
+        }
+        if count > 0 {
+            let elapsed = started.duration(to: .now).components
+            Metrics.Timer(label: "switchboard_bus_fanout_burst_seconds").recordNanoseconds(
+                elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
         }
     }
 

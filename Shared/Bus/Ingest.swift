@@ -40,7 +40,7 @@ final class PushDriver: PollLoopDriver, @unchecked Sendable {
         push.setOption(ZMQ_IMMEDIATE, 1)
         push.setOption(ZMQ_SNDHWM, 100_000)
         push.setOption(ZMQ_RECONNECT_IVL, 100)
-        try push.connect(endpoint)
+        try push.connect(endpoint, server: "scheduler")
     }
 
     func handle(_ command: PushCommand) {

@@ -153,7 +153,7 @@ final class RPCClientDriver: PollLoopDriver, @unchecked Sendable {
         }
         monitor = try ZMQSocket(kind: ZMQ_PAIR)
         try monitor.connect(monitorAddress)
-        try dealer.connect(endpoint)
+        try dealer.connect(endpoint, server: service)
         sockets = [dealer, monitor]
     }
 

@@ -23,15 +23,29 @@ struct ZMQSocket {
         bytes.withUnsafeBytes { _ = zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
     }
 
+    /// Binds; on `tcp://` first makes the socket a CURVE server (or refuses, see `BusSecurity`).
     func bind(_ endpoint: String) throws(BusError) {
+        try BusSecurity.shared.secureServer(self, endpoint: endpoint)
         if zmq_bind(handle, endpoint) != 0 {
             throw BusError.bind(endpoint: endpoint, reason: zmqErrorText())
         }
     }
 
-    func connect(_ endpoint: String) throws(BusError) {
-        if zmq_connect(handle, endpoint) != 0 {
-            throw BusError.connect(endpoint: endpoint, reason: zmqErrorText())
+    /// Connects to `endpoint`, or to each of a comma-separated list (several instances of one service, e.g. schedulers
+    /// on two hosts: DEALER and PUSH then share the work among them, SUB hears all of them). On `tcp://` the socket first
+    /// gets this process's CURVE pair and `server`'s public key.
+    func connect(_ endpoint: String, server: String? = nil) throws(BusError) {
+        if endpoint.contains("tcp://") {
+            // A peer on another host can vanish without a FIN or RST (host down, link cut): ZMTP heartbeats notice it
+            // within seconds, so DEALER and PUSH stop routing to it and RPCClient stops counting it as connected.
+            setOption(ZMQ_HEARTBEAT_IVL, 1000)
+            setOption(ZMQ_HEARTBEAT_TIMEOUT, 3000)
+        }
+        for one in endpoint.split(separator: ",").map({ String($0.filter { !$0.isWhitespace }) }) where !one.isEmpty {
+            try BusSecurity.shared.secureClient(self, endpoint: one, server: server)
+            if zmq_connect(handle, one) != 0 {
+                throw BusError.connect(endpoint: one, reason: zmqErrorText())
+            }
         }
     }
 

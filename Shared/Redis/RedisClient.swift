@@ -77,6 +77,55 @@ public final class RedisClient: Sendable {
         }
     }
 
+    /// Sends one write that must survive the master's loss: with `waitReplicas` set it is followed, in the same
+    /// round trip on the same connection, by `WAIT n timeout`, and throws `RedisError.timeout` when fewer replicas
+    /// confirmed it in time (the write may still be there, so the caller reports failure rather than success).
+    /// An error reply throws `RedisError.server`.
+    public func sendDurable(_ arguments: [String]) async throws -> RedisValue {
+        try await sendBytesDurable(arguments.map { Array($0.utf8) })
+    }
+
+    /// `sendDurable` with raw-byte arguments.
+    public func sendBytesDurable(_ arguments: [[UInt8]]) async throws -> RedisValue {
+        guard let reply = try await durable([arguments]).first else { throw RedisError.protocolError("no reply") }
+        if case .error(let message) = reply {
+            throw RedisError.server(message)
+        }
+        return reply
+    }
+
+    /// `pipeline` for writes that are acknowledged to a client: the replies, then the same replica check as `sendDurable`.
+    public func pipelineDurable(_ commands: [[String]]) async throws -> [RedisValue] {
+        guard !commands.isEmpty else { return [] }
+        return try await durable(commands.map { $0.map { Array($0.utf8) } })
+    }
+
+    /// The commands' replies once `waitReplicas` replicas hold them (or at once when no replica is required).
+    func durable(_ commands: [[[UInt8]]]) async throws -> [RedisValue] {
+        let required = configuration.waitReplicas
+        guard required > 0 else {
+            return try await core.submit(commands)
+        }
+        let timeout = max(1, Int((configuration.waitTimeout.seconds * 1000).rounded()))
+        let start = ContinuousClock.now
+        let wait = ["WAIT", String(required), String(timeout)].map { Array($0.utf8) }
+        let replies: [RedisValue]
+        do {
+            replies = try await core.submit(commands + [wait])
+        } catch {
+            Counter(label: "switchboard_redis_failures_total").increment()
+            throw error
+        }
+        Metrics.Timer(label: "switchboard_redis_command_duration_seconds", dimensions: [("command", "DURABLE")])
+            .recordNanoseconds(Self.nanoseconds(since: start))
+        let confirmed = replies.last?.int ?? 0
+        guard confirmed >= required else {
+            Counter(label: "switchboard_redis_unreplicated_writes_total").increment()
+            throw RedisError.timeout("write reached \(confirmed) of \(required) replicas within \(timeout) ms (WAIT)")
+        }
+        return Array(replies.dropLast())
+    }
+
     private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
         let elapsed = (ContinuousClock.now - start).components
         return elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000
@@ -136,7 +185,7 @@ final class ClientCore: Sendable {
     init(configuration: RedisConfiguration, logger: Logger) {
         self.configuration = configuration
         var logger = logger
-        logger[metadataKey: "redis"] = "\(configuration.endpoint)"
+        logger[metadataKey: "redis"] = "\(configuration.label)"
         self.logger = logger
         state = Mutex(
             State(
@@ -248,6 +297,11 @@ final class ClientCore: Sendable {
                         request.continuation.resume(returning: Array(replies[offset..<offset + count]))
                         offset += count
                     }
+                    if configuration.sentinel != nil, replies.contains(where: Self.isReadOnly) {
+                        // A demoted master: drop it, so the next command asks Sentinel for the new one.
+                        demoted(connection!)
+                        connection = nil
+                    }
                 } catch {
                     disconnect(connection!, error: error)
                     connection = nil
@@ -315,6 +369,19 @@ final class ClientCore: Sendable {
         }
     }
 
+    /// Drops a master that turned replica, keeping what is queued for the master Sentinel names on the reconnect
+    /// that follows at once.
+    private func demoted(_ connection: RedisConnection) {
+        state.withLock { state in
+            state.fileDescriptor = -1
+            state.connected = false
+            state.lastError = "\(connection.endpoint) is a replica now (READONLY)"
+            state.nextAttempt = clock.now
+        }
+        connection.close()
+        logger.warning("redis master demoted, asking Sentinel again", metadata: ["was": "\(connection.endpoint)"])
+    }
+
     /// Drops a broken connection: fails what was in flight with the error, and what was queued behind it as
     /// unavailable, then schedules a reconnect (immediately after a timeout, since Redis itself is up).
     private func disconnect(_ connection: RedisConnection, error: RedisError) {
@@ -348,6 +415,15 @@ final class ClientCore: Sendable {
         let queuedError = RedisError.unavailable("connection lost: \(message)")
         for request in queued {
             request.continuation.resume(throwing: queuedError)
+        }
+    }
+
+    /// A `-READONLY` reply, alone or inside an EXEC/script result: this server is no longer the master.
+    static func isReadOnly(_ reply: RedisValue) -> Bool {
+        switch reply {
+        case .error(let message): return message.hasPrefix("READONLY") || message.contains("-READONLY") || message.contains(" READONLY ")
+        case .array(let elements): return elements.contains(where: isReadOnly)
+        default: return false
         }
     }
 

@@ -22,6 +22,12 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var commandTimeout: Duration = .seconds(5)
     /// First and largest delay between reconnect attempts; the delay doubles after each failure.
     public var reconnectBackoff: ClosedRange<Duration> = .milliseconds(50) ... .seconds(2)
+    /// When set, `host`/`port` are only a fallback label: every (re)connect asks these Sentinels for the master.
+    public var sentinel: SentinelSettings? = nil
+    /// Replicas an acknowledged write waits for (`WAIT n timeout` after it); 0 sends no WAIT.
+    public var waitReplicas: Int = 0
+    /// Bound on that WAIT; a write that reached fewer replicas in time fails with `RedisError.timeout`.
+    public var waitTimeout: Duration = .milliseconds(500)
 
     /// Describes `host:port` with every other setting at its default unless given.
     public init(
@@ -101,6 +107,9 @@ public struct RedisConfiguration: Sendable, Equatable {
 
     /// `host:port`, as used in log lines and error messages.
     public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// What log lines call this server: `host:port`, or the Sentinel master name (the address changes on failover).
+    public var label: String { sentinel.map { "sentinel:\($0.masterName)" } ?? endpoint }
 
     /// A URL that could not be parsed by `RedisConfiguration(url:)`.
     public struct URLError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -17,25 +17,52 @@ final class RedisConnection {
     /// The socket, for `poll` and for another thread to `shutdown(2)` it (never to close it).
     let fileDescriptor: Int32
 
-    /// Connects, applies the socket timeouts, then sends AUTH and SELECT when configured.
-    init(configuration: RedisConfiguration) throws(RedisError) {
+    /// The address actually connected to (the master Sentinel named, when Sentinel is configured).
+    let host: String
+    let port: Int
+    /// `host:port` of this connection, for log lines and errors.
+    let endpoint: String
+
+    /// Connects to the configured server, or with Sentinel to the master it names (checked with `ROLE`, so a
+    /// demoted master that Sentinel has not caught up with yet is never written to).
+    convenience init(configuration: RedisConfiguration) throws(RedisError) {
+        guard let sentinel = configuration.sentinel else {
+            try self.init(host: configuration.host, port: configuration.port, configuration: configuration, handshake: true)
+            return
+        }
+        let master = try SentinelResolver.master(sentinel, connectTimeout: configuration.connectTimeout)
+        try self.init(host: master.host, port: master.port, configuration: configuration, handshake: true)
+        let role = try execute([[Array("ROLE".utf8)]]).first
+        guard role?.array?.first?.text == "master" else {
+            close()
+            throw .unavailable("\(endpoint): Sentinel names it master of \(sentinel.masterName) but its ROLE is \(role?.description ?? "?")")
+        }
+    }
+
+    /// Connects to `host:port`, applies the socket timeouts, then (with `handshake`) sends AUTH and SELECT when configured.
+    init(host: String, port: Int, configuration: RedisConfiguration, handshake: Bool) throws(RedisError) {
         RedisConnection.ignoreSigpipe()
         self.configuration = configuration
-        guard let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port), configuration.connectTimeout.timeval)
+        self.host = host
+        self.port = port
+        let endpoint = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        self.endpoint = endpoint
+        guard let context = redisConnectWithTimeout(host, Int32(port), configuration.connectTimeout.timeval)
         else {
-            throw .unavailable("\(configuration.endpoint): cannot allocate a hiredis context")
+            throw .unavailable("\(endpoint): cannot allocate a hiredis context")
         }
         if context.pointee.err != 0 {
             let message = RedisConnection.errorString(context)
             redisFree(context)
-            throw .unavailable("\(configuration.endpoint): \(message)")
+            throw .unavailable("\(endpoint): \(message)")
         }
         self.context = context
         self.fileDescriptor = context.pointee.fd
         _ = redisSetTimeout(context, configuration.commandTimeout.timeval)
         _ = redisEnableKeepAlive(context)
+        guard handshake else { return }
         do {
-            try handshake()
+            try self.handshake()
         } catch {
             close()
             throw error
@@ -60,7 +87,7 @@ final class RedisConnection {
         for (command, reply) in zip(commands, try execute(commands)) {
             if case .error(let message) = reply {
                 let name = String(decoding: command[0], as: UTF8.self)
-                throw .unavailable("\(configuration.endpoint): \(name) failed: \(message)")
+                throw .unavailable("\(endpoint): \(name) failed: \(message)")
             }
         }
     }
@@ -89,7 +116,7 @@ final class RedisConnection {
 
     /// Adds one command to hiredis' output buffer (nothing is written yet).
     func append(_ arguments: [[UInt8]]) throws(RedisError) {
-        guard let context else { throw .unavailable("\(configuration.endpoint): connection closed") }
+        guard let context else { throw .unavailable("\(endpoint): connection closed") }
         guard !arguments.isEmpty else { throw .protocolError("empty command") }
         // One contiguous buffer holds every argument, so a single closure can hand out stable pointers.
         var blob: [UInt8] = []
@@ -118,7 +145,7 @@ final class RedisConnection {
 
     /// Flushes pending output, then blocks (bounded by `commandTimeout`) until one reply is read.
     func readReply() throws(RedisError) -> RedisValue {
-        guard let context else { throw .unavailable("\(configuration.endpoint): connection closed") }
+        guard let context else { throw .unavailable("\(endpoint): connection closed") }
         var raw: UnsafeMutableRawPointer?
         if redisGetReply(context, &raw) != REDIS_OK {
             throw failure()
@@ -130,7 +157,7 @@ final class RedisConnection {
 
     /// Writes everything hiredis has buffered (blocking, bounded by `commandTimeout`).
     func flush() throws(RedisError) {
-        guard let context else { throw .unavailable("\(configuration.endpoint): connection closed") }
+        guard let context else { throw .unavailable("\(endpoint): connection closed") }
         var done: Int32 = 0
         while done == 0 {
             if redisBufferWrite(context, &done) != REDIS_OK {
@@ -141,7 +168,7 @@ final class RedisConnection {
 
     /// A reply already parsed from bytes read earlier, without touching the socket.
     func bufferedReply() throws(RedisError) -> RedisValue? {
-        guard let context else { throw .unavailable("\(configuration.endpoint): connection closed") }
+        guard let context else { throw .unavailable("\(endpoint): connection closed") }
         var raw: UnsafeMutableRawPointer?
         if redisGetReplyFromReader(context, &raw) != REDIS_OK {
             throw failure()
@@ -153,7 +180,7 @@ final class RedisConnection {
 
     /// Reads whatever the socket has into hiredis' reader. Call only when `poll` reported the socket readable.
     func readAvailable() throws(RedisError) {
-        guard let context else { throw .unavailable("\(configuration.endpoint): connection closed") }
+        guard let context else { throw .unavailable("\(endpoint): connection closed") }
         if redisBufferRead(context) != REDIS_OK {
             throw failure()
         }
@@ -162,17 +189,17 @@ final class RedisConnection {
     /// Turns the context's error state into a `RedisError`, telling a socket timeout apart from a broken connection.
     private func failure() -> RedisError {
         let savedErrno = errno
-        guard let context else { return .unavailable("\(configuration.endpoint): connection closed") }
+        guard let context else { return .unavailable("\(endpoint): connection closed") }
         let message = RedisConnection.errorString(context)
         switch context.pointee.err {
         case REDIS_ERR_PROTOCOL:
-            return .protocolError("\(configuration.endpoint): \(message)")
+            return .protocolError("\(endpoint): \(message)")
         case REDIS_ERR_IO where savedErrno == EAGAIN || savedErrno == EWOULDBLOCK || message.contains("temporarily unavailable"):
-            return .timeout("\(configuration.endpoint): no reply within \(configuration.commandTimeout)")
+            return .timeout("\(endpoint): no reply within \(configuration.commandTimeout)")
         case REDIS_ERR_EOF:
-            return .unavailable("\(configuration.endpoint): server closed the connection")
+            return .unavailable("\(endpoint): server closed the connection")
         default:
-            return .unavailable("\(configuration.endpoint): \(message.isEmpty ? "I/O error" : message)")
+            return .unavailable("\(endpoint): \(message.isEmpty ? "I/O error" : message)")
         }
     }
 

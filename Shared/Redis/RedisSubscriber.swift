@@ -69,6 +69,8 @@ final class SubscriberCore: Sendable {
 
     /// How long the connection may stay silent before a PING checks it, and how long that PING may take.
     private let idleBeforePing: Duration = .seconds(15)
+    /// How often a subscriber behind Sentinel checks that its server is still the master.
+    private let masterCheckInterval: Duration = .seconds(1)
 
     init(
         configuration: RedisConfiguration, channels: [String], patterns: [String],
@@ -79,7 +81,7 @@ final class SubscriberCore: Sendable {
         self.patterns = patterns
         self.continuation = continuation
         var logger = logger
-        logger[metadataKey: "redis"] = "\(configuration.endpoint)"
+        logger[metadataKey: "redis"] = "\(configuration.label)"
         self.logger = logger
     }
 
@@ -131,6 +133,10 @@ final class SubscriberCore: Sendable {
                 try listen(on: connection)
             } catch {
                 if isShutdown { break }
+                if configuration.sentinel != nil, case .unavailable(let message) = error, message.contains("Sentinel moved master") {
+                    logger.warning("redis subscriber following failover", metadata: ["error": "\(message)"])
+                    continue
+                }
                 failures += 1
                 if failures == 1 || failures % 30 == 0 {
                     logger.warning("redis subscriber disconnected", metadata: ["error": "\(error)", "attempt": "\(failures)"])
@@ -164,6 +170,7 @@ final class SubscriberCore: Sendable {
         if pending.isEmpty { state.withLock { $0.subscribed = true } }
         var lastActivity = clock.now
         var pingSentAt: ContinuousClock.Instant?
+        var masterCheckedAt = clock.now
         while true {
             while let reply = try connection.bufferedReply() {
                 lastActivity = clock.now
@@ -181,6 +188,15 @@ final class SubscriberCore: Sendable {
                 throw .unavailable("\(configuration.endpoint): poll failed (errno \(errno))")
             }
             let now = clock.now
+            if let sentinel = configuration.sentinel, now - masterCheckedAt >= masterCheckInterval {
+                // A subscriber never writes, so no READONLY tells it of a failover: it asks Sentinel now and then.
+                masterCheckedAt = now
+                if let master = try? SentinelResolver.master(sentinel, connectTimeout: configuration.connectTimeout),
+                    master.host != connection.host || master.port != connection.port
+                {
+                    throw .unavailable("\(connection.endpoint): Sentinel moved master \(sentinel.masterName) to \(master)")
+                }
+            }
             if let sentAt = pingSentAt {
                 if now - sentAt > configuration.commandTimeout {
                     throw .timeout("\(configuration.endpoint): no answer to PING within \(configuration.commandTimeout)")

@@ -27,7 +27,9 @@ public final class RunDirLock: Sendable {
 
     /// Takes the lock for `service` in `runDirectory`, creating the directory if needed, and writes our PID into the file.
     public init(service: String, runDirectory: String) throws(Failure) {
-        try? FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        // 0700 when we create it: the ipc:// sockets in it are unauthenticated, so only this user may reach them.
+        try? FileManager.default.createDirectory(
+            atPath: runDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let path = "\(runDirectory)/\(service).lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }

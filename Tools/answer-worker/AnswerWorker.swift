@@ -4,6 +4,7 @@ import CommandKit
 import Foundation
 import Logging
 import Redis
+import ServiceHost
 import ServiceKit
 import ServiceLifecycle
 import SwitchboardProtocol
@@ -44,8 +45,8 @@ struct AnswerWorker: AsyncParsableCommand {
         let logger = LogSetup.bootstrap(service: "answer-worker", level: config.logLevel)
         let knowledge = try FAQ.load(path: faq)
         let name = consumer ?? "answer-worker-\(ProcessInfo.processInfo.hostName)-\(getpid())"
-        let client = RedisClient(configuration: try RedisConfiguration(url: redis ?? config.redisURL), logger: logger)
-        let scheduler = try RPCClient(service: "scheduler", endpoint: config.endpoint(for: .scheduler), logger: logger)
+        let client = RedisClient(configuration: try redis.map { try RedisConfiguration(url: $0) } ?? config.redisConfiguration(), logger: logger)
+        let scheduler = try RPCClient(service: "scheduler", endpoint: config.connectEndpoints(for: .scheduler), logger: logger)
         defer {
             scheduler.shutdown()
             client.shutdown()
@@ -62,7 +63,7 @@ struct AnswerWorker: AsyncParsableCommand {
         // SIGTERM/SIGINT stop taking questions; the one being answered is finished and acknowledged first.
         try await ServiceGroup(
             configuration: .init(
-                services: [.init(service: worker), EarlySignals.replayService],
+                services: [.init(service: BusSecurityService(logger: logger)), .init(service: worker), EarlySignals.replayService],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

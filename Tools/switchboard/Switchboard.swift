@@ -8,7 +8,7 @@ struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Run and operate a local Switchboard.",
-        subcommands: [Up.self, Down.self, Status.self, Probe.self, Seed.self, Bench.self, User.self]
+        subcommands: [Up.self, Down.self, Status.self, Probe.self, Seed.self, Bench.self, User.self, Keys.self]
     )
 
     /// Like the generated `main`, but a Ctrl-C or SIGTERM while `up` is still starting is kept until it can stop the

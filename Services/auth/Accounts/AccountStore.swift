@@ -40,7 +40,7 @@ struct AccountStore: Sendable {
 
     /// Creates the account unless the name is taken; false when it is.
     func create(name: String, password: PasswordHash, roles: [String], createdAt: Int) async throws -> Bool {
-        let reply = try await Self.create.run(
+        let reply = try await Self.create.runDurable(
             redis,
             keys: [Self.key(name), Self.allUsersKey],
             arguments: [
@@ -53,12 +53,12 @@ struct AccountStore: Sendable {
 
     /// Replaces the roles of an existing account; false when there is no such account.
     func setRoles(_ name: String, roles: [String]) async throws -> Bool {
-        try await Self.setField.run(redis, keys: [Self.key(name)], arguments: ["roles", roles.joined(separator: ",")]).int == 1
+        try await Self.setField.runDurable(redis, keys: [Self.key(name)], arguments: ["roles", roles.joined(separator: ",")]).int == 1
     }
 
     /// Stores a new hash for an existing account (the cost upgrade after a login); false when the account is gone.
     func setPassword(_ name: String, _ password: PasswordHash) async throws -> Bool {
         let arguments = ["password_hash", Hex.encode(password.derived), "salt", Hex.encode(password.salt), "iterations", String(password.iterations)]
-        return try await Self.setField.run(redis, keys: [Self.key(name)], arguments: arguments).int == 1
+        return try await Self.setField.runDurable(redis, keys: [Self.key(name)], arguments: arguments).int == 1
     }
 }

@@ -83,7 +83,7 @@ struct RefreshTokenStore: Sendable {
         let token = Self.generate()
         let digest = Self.digest(token)
         let family = Hex.encode(SecureRandom.bytes(16))
-        _ = try await Self.issue.run(
+        _ = try await Self.issue.runDurable(
             redis, keys: [Self.key(forDigest: digest), "family:\(family)"], arguments: [user, family, String(ttlSeconds), digest])
         return token
     }
@@ -92,7 +92,7 @@ struct RefreshTokenStore: Sendable {
     func rotate(_ token: String) async throws -> Rotation {
         guard !token.isEmpty, token.count <= Self.maxTokenLength else { return .invalid }
         let next = Self.generate()
-        let reply = try await Self.rotate.run(
+        let reply = try await Self.rotate.runDurable(
             redis, keys: [Self.key(forDigest: Self.digest(token))], arguments: [Self.digest(next), String(ttlSeconds)])
         let parts = reply.array?.compactMap(\.text) ?? []
         switch (parts.first, parts.count) {
@@ -105,6 +105,6 @@ struct RefreshTokenStore: Sendable {
     /// Revokes the family of `token` (logout); false when it was not live.
     func revoke(_ token: String) async throws -> Bool {
         guard !token.isEmpty, token.count <= Self.maxTokenLength else { return false }
-        return try await Self.revoke.run(redis, keys: [Self.key(forDigest: Self.digest(token))], arguments: []).int == 1
+        return try await Self.revoke.runDurable(redis, keys: [Self.key(forDigest: Self.digest(token))], arguments: []).int == 1
     }
 }

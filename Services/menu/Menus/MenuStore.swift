@@ -35,7 +35,7 @@ struct MenuStore: Sendable {
         // name, icon, url, sort_order, is_active, parent, required_permission: the values of the content pairs after key.
         arguments += stride(from: 3, to: content.count, by: 2).map { content[$0] }
         arguments += [String(now), author, created.json, updated.json, created.reason, updated.reason]
-        let reply = try await MenuScripts.upsert.run(redis, keys: MenuScripts.keys, arguments: arguments)
+        let reply = try await MenuScripts.upsert.runDurable(redis, keys: MenuScripts.keys, arguments: arguments)
         guard let parts = reply.array, parts.count == 2, let code = parts[0].int, let status = MenuScripts.Status(rawValue: code) else {
             throw RedisError.protocolError("unexpected menu upsert reply: \(reply)")
         }
@@ -63,7 +63,7 @@ struct MenuStore: Sendable {
         var change = MenuChange(type: .deleted, targetId: key, targetName: key, timestamp: now, author: author, reason: reason)
         let around = change.jsonAroundTargetName
         let arguments = prefixArguments + [key, String(now), author, around.before, around.after, change.reason]
-        let reply = try await MenuScripts.delete.run(redis, keys: MenuScripts.keys, arguments: arguments)
+        let reply = try await MenuScripts.delete.runDurable(redis, keys: MenuScripts.keys, arguments: arguments)
         guard let parts = reply.array, let code = parts.first?.int, let status = MenuScripts.Status(rawValue: code) else {
             throw RedisError.protocolError("unexpected menu delete reply: \(reply)")
         }

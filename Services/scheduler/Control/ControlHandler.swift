@@ -37,7 +37,7 @@ struct ControlHandler: Sendable {
             writer.string(reason)
         }
         writer.raw("}")
-        let length = try await redis.sendBytes([Array("RPUSH".utf8), Array(key.utf8), writer.bytes])
+        let length = try await redis.sendBytesDurable([Array("RPUSH".utf8), Array(key.utf8), writer.bytes])
         return .init(key: key, queueLength: length.int ?? 0)
     }
 

@@ -30,7 +30,7 @@ struct RoomHistoryStore: Sendable {
     /// Appends one message and returns it with its stream id and the id before it.
     func append(room: String, user: String, content: String, clientID: String?) async throws -> ChatEntry {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let reply = try await Self.append.run(
+        let reply = try await Self.append.runDurable(
             redis, keys: [Self.key(room)], arguments: [String(maxLength), user, content, String(now), clientID ?? ""])
         guard let parts = reply.array, parts.count == 2, let id = parts[0].text, let previous = parts[1].text else {
             throw RPCError(code: RPCError.internalCode, message: "unexpected XADD reply \(reply)")

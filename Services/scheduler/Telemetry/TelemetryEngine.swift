@@ -12,6 +12,8 @@ struct TelemetryEngine: Service {
     let groups: GroupTable
     let redis: RedisClient
     let publisher: EventPublisher
+    /// Only the lease holder reads and publishes; standby instances keep the schedule so they can take over at once.
+    let lease: SchedulerLease
     let logger: Logger
 
     func run() async throws {
@@ -36,6 +38,7 @@ struct TelemetryEngine: Service {
     }
 
     func tick(_ due: [TelemetryGroup]) async throws {
+        guard lease.isActive else { return }
         var keys: [String] = []
         var seen = Set<String>()
         for group in due {
@@ -43,6 +46,7 @@ struct TelemetryEngine: Service {
         }
         let values = try await TelemetryFrames.read(keys, from: redis)
         let now = Date()
+        guard lease.isActive else { return }  // the lease may have run out during the read
         for group in due {
             publisher.publish(topic: group.topic, payload: TelemetryFrames.dataBatch(for: group, values: values, now: now))
         }

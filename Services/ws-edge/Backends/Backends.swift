@@ -1,23 +1,21 @@
 import Bus
 import Logging
-import Redis
 import ServiceKit
 import SwitchboardProtocol
 
-/// The edge's connections to everything behind it: one RPC client per service (shared by all requests) and Redis.
+/// The edge's connections to everything behind it: one RPC client per service, shared by all requests.
 ///
-/// The edge holds no business logic; it only needs to reach the services, and Redis for its own health line.
+/// The edge holds no business logic and no Redis connection: what lives in Redis it reaches through the service that
+/// owns it (edge statuses through the scheduler, Redis health through every service's `sys.health`).
 final class Backends: Sendable {
     let clients: [ServiceName: RPCClient]
-    let redis: RedisClient
 
     init(config: SwitchboardConfig, logger: Logger) throws {
         var clients: [ServiceName: RPCClient] = [:]
         for service in ServiceName.allCases {
-            clients[service] = try RPCClient(service: service.rawValue, endpoint: config.endpoint(for: service), logger: logger)
+            clients[service] = try RPCClient(service: service.rawValue, endpoint: config.connectEndpoints(for: service), logger: logger)
         }
         self.clients = clients
-        redis = RedisClient(configuration: try RedisConfiguration(url: config.redisURL), logger: Logger(label: "ws-edge.redis"))
     }
 
     func client(_ service: ServiceName) -> RPCClient {
@@ -26,6 +24,5 @@ final class Backends: Sendable {
 
     func shutdown() {
         for client in clients.values { client.shutdown() }
-        redis.shutdown()
     }
 }

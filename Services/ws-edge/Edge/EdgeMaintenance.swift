@@ -1,13 +1,12 @@
 import Bus
 import Foundation
 import Logging
-import Redis
 import ServiceLifecycle
 import SwitchboardProtocol
 
 /// The edge's periodic duties: re-send its connection counts to auth (they expire if the edge dies) and re-load its
-/// copy of the policy, send the protocol's `heartbeat` frame to every client, and publish its status for
-/// `/websocket/status`.
+/// copy of the policy, send the protocol's `heartbeat` frame to every client, and report its status to the scheduler
+/// for `/websocket/status`.
 struct EdgeMaintenance: Service {
     let edgeID: String
     let registry: ConnectionRegistry
@@ -16,8 +15,6 @@ struct EdgeMaintenance: Service {
     let logger: Logger
     let syncInterval: Duration
     let heartbeatInterval: Duration
-
-    static let statusKey = "edges:status"
 
     func run() async throws {
         var lastSync = ContinuousClock.now - syncInterval
@@ -42,12 +39,12 @@ struct EdgeMaintenance: Service {
             }
             if now - lastStatus >= .seconds(5) {
                 lastStatus = now
-                await publishStatus()
+                await reportStatus()
                 EdgeCounters.shared.flush()
             }
             try? await Task.sleep(for: .milliseconds(500))
         }
-        _ = try? await backends.redis.send(["HDEL", Self.statusKey, edgeID])
+        _ = try? await backends.client(.scheduler).call(EdgeStatusLeave.self, .init(edgeID: edgeID), timeout: .seconds(1))
     }
 
     private func syncCounts() async {
@@ -73,9 +70,13 @@ struct EdgeMaintenance: Service {
         for connection in registry.all { connection.send(frame) }
     }
 
-    private func publishStatus() async {
+    /// A scheduler that is down misses a report; the next one, 5 s later, catches up.
+    private func reportStatus() async {
         let status = EdgeStatus.current(edgeID: edgeID, registry: registry)
-        guard let json = try? JSONEncoder().encode(status) else { return }
-        _ = try? await backends.redis.send(["HSET", Self.statusKey, edgeID, String(decoding: json, as: UTF8.self)])
+        do {
+            _ = try await backends.client(.scheduler).call(EdgeStatusReport.self, status, timeout: .seconds(2))
+        } catch {
+            logger.debug("status report to the scheduler failed: \(error)")
+        }
     }
 }

@@ -1,18 +1,8 @@
 import Foundation
+import SwitchboardProtocol
 
-/// One edge's connection and subscription counts, as `/websocket/status` shows them and as each edge stores them in
-/// Redis (`edges:status`) so any edge can report all of them.
-struct EdgeStatus: Codable, Sendable {
-    let edgeID: String
-    let pid: Int32
-    let connections: Int
-    let connectionsByEndpoint: [String: Int]
-    /// Telemetry subscription groups (`g/…` topics) with their local member counts.
-    let groups: [String: Int]
-    let rooms: Int
-    let topics: Int
-    let updatedAt: Double
-
+extension EdgeStatus {
+    /// This edge's counts as of now, for `/websocket/status` and the report it sends the scheduler.
     static func current(edgeID: String, registry: ConnectionRegistry) -> EdgeStatus {
         var byEndpoint: [String: Int] = [:]
         for connection in registry.all {

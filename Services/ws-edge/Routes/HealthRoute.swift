@@ -4,8 +4,9 @@ import Hummingbird
 import ServiceKit
 import SwitchboardProtocol
 
-/// `GET /health`: every service's `sys.health` with its round-trip time, the edge itself, and Redis as the edge sees it.
-/// 200 when everything answers, 503 naming what does not.
+/// `GET /health`: every service's `sys.health` with its round-trip time, the edge itself, and Redis as the services see
+/// it (each measures its own Redis connection in its `sys.health`; the edge has none). 200 when everything answers, 503
+/// naming what does not.
 ///
 /// The details (PIDs, versions, uptimes, the services' own details such as the signer's upstream and cert number or
 /// auth's KDF cost and limits, error texts) are for admins and loopback callers (DESIGN.md §9): anyone else gets only
@@ -23,6 +24,7 @@ struct HealthRoute: Sendable {
         var version: String?
         var pid: Int32?
         var uptimeSeconds: Double?
+        /// For a service, its own Redis connection; for the edge (which has none), Redis as the services see it.
         var redisReachable: Bool?
         var details: [String: String]?
         var error: String?
@@ -55,27 +57,32 @@ struct HealthRoute: Sendable {
     }
 
     func report() async -> Report {
-        async let redisHealth = RedisProbe.check(backends.redis)
-        var services = await withTaskGroup(of: (String, ServiceLine).self) { group in
+        var redisByService: [String: RedisHealth] = [:]
+        var services = await withTaskGroup(of: (String, ServiceLine, RedisHealth?).self) { group in
             for (name, client) in backends.clients {
-                group.addTask { (name.rawValue, await probe(client)) }
+                group.addTask {
+                    let (line, redis) = await probe(client)
+                    return (name.rawValue, line, redis)
+                }
             }
             var lines: [String: ServiceLine] = [:]
-            for await (name, line) in group { lines[name] = line }
+            for await (name, line, redis) in group {
+                lines[name] = line
+                redisByService[name] = redis
+            }
             return lines
         }
-        let redis = await redisHealth
+        let redisLine = Self.redisLine(redisByService)
         services["ws-edge"] = ServiceLine(
             status: "up",
             latencyMs: 0,
             version: SwitchboardVersion.current,
             pid: getpid(),
             uptimeSeconds: startedAt.duration(to: .now).seconds,
-            redisReachable: redis.reachable
+            redisReachable: redisLine.status == "unknown" ? nil : redisLine.status == "up"
         )
-        let redisLine = RedisLine(status: redis.reachable ? "up" : "down", latencyMs: redis.latencyMs, error: redis.error)
         var failing = services.filter { $0.value.status != "up" }.map(\.key).sorted()
-        if !redis.reachable { failing.append("redis") }
+        if redisLine.status == "down" { failing.append("redis") }
         return Report(
             status: failing.isEmpty ? "ok" : "degraded",
             edge: EdgeLine(version: SwitchboardVersion.current, pid: getpid(), uptimeSeconds: startedAt.duration(to: .now).seconds),
@@ -85,11 +92,23 @@ struct HealthRoute: Sendable {
         )
     }
 
-    private func probe(_ client: RPCClient) async -> ServiceLine {
+    /// Redis as the services that answered see it: down when any of them cannot reach it (naming which), up with the
+    /// slowest latency otherwise, unknown when none answered (they are failing themselves then).
+    static func redisLine(_ byService: [String: RedisHealth]) -> RedisLine {
+        guard !byService.isEmpty else { return RedisLine(status: "unknown", error: "no service answered sys.health") }
+        let unreachable = byService.filter { !$0.value.reachable }.sorted { $0.key < $1.key }
+        if let first = unreachable.first {
+            let names = unreachable.map(\.key).joined(separator: ", ")
+            return RedisLine(status: "down", error: "unreachable from \(names): \(first.value.error ?? "no reason given")")
+        }
+        return RedisLine(status: "up", latencyMs: byService.values.compactMap(\.latencyMs).max())
+    }
+
+    private func probe(_ client: RPCClient) async -> (ServiceLine, RedisHealth?) {
         let start = ContinuousClock.now
         do {
             let health = try await client.call(SystemHealth.self, NoParams(), timeout: timeout)
-            return ServiceLine(
+            let line = ServiceLine(
                 status: "up",
                 latencyMs: start.duration(to: .now).milliseconds,
                 version: health.version,
@@ -98,8 +117,9 @@ struct HealthRoute: Sendable {
                 redisReachable: health.redis.reachable,
                 details: health.details.isEmpty ? nil : health.details
             )
+            return (line, health.redis)
         } catch {
-            return ServiceLine(status: "down", error: error.description)
+            return (ServiceLine(status: "down", error: error.description), nil)
         }
     }
 

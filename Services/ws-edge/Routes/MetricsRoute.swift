@@ -33,7 +33,8 @@ struct MetricsRoute: Sendable {
             for (name, answer) in answers {
                 text += "switchboard_service_up{service=\"\(name.rawValue)\"} \(answer == nil ? 0 : 1)\n"
             }
-            for case (_, let answer?) in answers { text += answer }
+            // One TYPE line per family across all processes (see MetricsMerge).
+            text = MetricsMerge.merge([text] + answers.compactMap(\.1))
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -1,15 +1,21 @@
+import Bus
 import Foundation
 import Hummingbird
-import Redis
+import SwitchboardProtocol
 
 /// `GET /websocket/status`: connections, subscription groups and topics of every live edge (this one measured now, the
-/// others as they last reported to Redis within 15 s). Admins and loopback callers only; others get `{"status":"ok"}`.
+/// others as they last reported to the scheduler within 15 s). Admins and loopback callers only; others get
+/// `{"status":"ok"}`.
+///
+/// The other edges' reports are the scheduler's (`scheduler.edges.list`): with the scheduler down the route answers 503
+/// `service_unavailable` rather than a total that silently counts this edge alone.
 struct StatusRoute: Sendable {
     let edgeID: String
     let registry: ConnectionRegistry
-    let redis: RedisClient
+    let scheduler: RPCClient
     let handlerTypes: [String]
     let authenticator: Authenticator
+    let timeout: Duration
 
     struct Report: Encodable {
         let edge: String
@@ -21,18 +27,16 @@ struct StatusRoute: Sendable {
     func register(on router: Router<EdgeRequestContext>) {
         router.get("websocket/status") { request, context -> Response in
             guard await authenticator.maySeeDetails(request, context: context) else { return JSONResponse.make(["status": "ok"]) }
-            let mine = EdgeStatus.current(edgeID: edgeID, registry: registry)
-            var edges = [mine]
-            if let stored = try? await redis.send(["HGETALL", EdgeMaintenance.statusKey]).array {
-                let now = Date().timeIntervalSince1970
-                for index in stride(from: 0, to: stored.count - 1, by: 2) {
-                    guard let id = stored[index].text, id != edgeID, let json = stored[index + 1].text,
-                        let status = try? JSONDecoder().decode(EdgeStatus.self, from: Data(json.utf8)),
-                        now - status.updatedAt < 15
-                    else { continue }
-                    edges.append(status)
-                }
+            let reported: [EdgeStatus]
+            do throws(RPCError) {
+                reported = try await scheduler.call(EdgeStatusList.self, NoParams(), timeout: timeout).edges
+            } catch {
+                return JSONResponse.error(
+                    RPCError.serviceUnavailableCode, "the other edges' status comes from the scheduler: \(error.message)",
+                    status: .serviceUnavailable)
             }
+            let mine = EdgeStatus.current(edgeID: edgeID, registry: registry)
+            let edges = [mine] + reported.filter { $0.edgeID != edgeID }
             let report = Report(
                 edge: edgeID,
                 totalConnections: edges.reduce(0) { $0 + $1.connections },

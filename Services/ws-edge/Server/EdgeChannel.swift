@@ -199,14 +199,3 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
 struct EdgeWebSocketContext: WebSocketContext {
     let logger: Logger
 }
-
-extension HTTPServerBuilder {
-    /// HTTP/1.1 with the edge's WebSocket upgrade.
-    static func edge(
-        webSocket: WebSocketServerConfiguration,
-        limits: EdgeHTTPLimits,
-        decide: @escaping @Sendable (HTTPRequest, any Channel, Logger) async -> EdgeChannel.Decision
-    ) -> HTTPServerBuilder {
-        .init { responder in EdgeChannel(responder: responder, webSocket: webSocket, limits: limits, decide: decide) }
-    }
-}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Bus
 import Foundation
 import Redis
+import ServiceHost
 import ServiceKit
 import SwitchboardProtocol
 

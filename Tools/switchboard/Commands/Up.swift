@@ -26,6 +26,7 @@ struct Up: AsyncParsableCommand {
             throw LaunchError(error.description)
         }
         try layout.prepare()
+        if let keys = try Keys.ensureForTCP(layout.config) { print("switchboard: tcp:// endpoints: CURVE keys created in \(keys)") }
         if let pid = ProcessTools.readPID(layout.supervisorPIDFile), ProcessTools.isAlive(pid) {
             throw LaunchError("Switchboard is already running (launcher pid \(pid)); `switchboard down` stops it.")
         }

@@ -38,6 +38,8 @@ struct Layout: Sendable {
         for directory in [runDirectory, logs, pids, redisData] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        // Sockets, locks and the bus keys live here: only this user may reach them.
+        _ = chmod(runDirectory, 0o700)
     }
 }
 

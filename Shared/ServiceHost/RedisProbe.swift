@@ -1,8 +1,9 @@
 import Foundation
 import Redis
+import ServiceKit
 import SwitchboardProtocol
 
-/// Measures Redis from this process, for `sys.health` and the edge's `/health`.
+/// Measures Redis from this process, for its `sys.health` reply (which the edge's `/health` aggregates) and `switchboard status`.
 public enum RedisProbe {
     public static func check(_ redis: RedisClient) async -> RedisHealth {
         do {
@@ -11,14 +12,5 @@ public enum RedisProbe {
         } catch {
             return RedisHealth(reachable: false, error: "\(error)")
         }
-    }
-}
-
-extension Duration {
-    /// The duration in milliseconds, rounded to microseconds.
-    public var milliseconds: Double {
-        let parts = components
-        let ms = Double(parts.seconds) * 1000 + Double(parts.attoseconds) / 1e15
-        return (ms * 1000).rounded() / 1000
     }
 }

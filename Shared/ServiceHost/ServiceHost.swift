@@ -2,6 +2,7 @@ import Bus
 import Foundation
 import Logging
 import Redis
+import ServiceKit
 import ServiceLifecycle
 import SwitchboardProtocol
 
@@ -52,7 +53,7 @@ public final class ServiceHost: Sendable {
         self.logger = logger
         self.details = details
         lock = try RunDirLock(service: name, runDirectory: config.runDirectory)
-        redis = RedisClient(configuration: try RedisConfiguration(url: config.redisURL), logger: Logger(label: "\(name).redis"))
+        redis = RedisClient(configuration: try config.redisConfiguration(), logger: Logger(label: "\(name).redis"))
         rpc = try RPCServer(endpoint: endpoint, logger: logger)
         rpc.register(SystemHealth.self) { [self] _, _ in await self.healthReport() }
     }
@@ -78,7 +79,8 @@ public final class ServiceHost: Sendable {
         logger.info("\(name) \(SwitchboardVersion.current) serving \(rpc.endpoint) (pid \(getpid()))")
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: RPCService(server: rpc))] + services.map { .init(service: $0) } + [EarlySignals.replayService],
+                services: [.init(service: BusSecurityService(logger: logger)), .init(service: RPCService(server: rpc))]
+                    + services.map { .init(service: $0) } + [EarlySignals.replayService],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
