@@ -127,7 +127,8 @@ let package = Package(
             path: "Services/auth",
             swiftSettings: strict
         ),
-        .executableTarget(name: "Scheduler", dependencies: ["ServiceHost", "ServiceKit"], path: "Services/scheduler", swiftSettings: strict),
+        .executableTarget(
+            name: "Scheduler", dependencies: ["ServiceHost", "ServiceKit", "ClientFrames"], path: "Services/scheduler", swiftSettings: strict),
         .executableTarget(
             name: "Signer",
             dependencies: [
@@ -167,7 +168,8 @@ let package = Package(
             path: "Tools/answer-worker",
             swiftSettings: strict
         ),
-        .executableTarget(name: "Menu", dependencies: ["ServiceHost", "ServiceKit", "OpenSSLCrypto"], path: "Services/menu", swiftSettings: strict),
+        .executableTarget(
+            name: "Menu", dependencies: ["ServiceHost", "ServiceKit", "OpenSSLCrypto", "ClientFrames"], path: "Services/menu", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardCLI",
             dependencies: [
@@ -215,6 +217,8 @@ let package = Package(
         .testTarget(name: "BusTests", dependencies: ["Bus", "SwitchboardProtocol"], swiftSettings: strict),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["OpenSSLCrypto"], swiftSettings: strict),
+        // The scheduler's client-frame handlers as plain values: their decisions, without Redis or sockets.
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "ClientFrames", "ServiceKit"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -28,6 +28,6 @@ host.serveHTTP(
         MenuRoutes(snapshots: snapshots, store: store, permissions: permissions, publisher: publisher, logger: logger).register(into: &routes)
         PermissionRoutes(permissions: permissions, publisher: publisher, logger: logger).register(into: &routes)
     })
-PermissionCheckRPC.register(on: host.rpc, permissions: permissions)
+PermissionCheckCommand.register(on: host.rpc, permissions: permissions)
 Task { await permissions.seedDefaultsWhenReachable(logger: logger) }
 try await host.run(services: [publisher])

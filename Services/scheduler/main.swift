@@ -1,4 +1,5 @@
 import Bus
+import ClientFrames
 import Foundation
 import Redis
 import ServiceHost
@@ -42,8 +43,6 @@ let control = ControlHandler(
     redis: host.redis,
     keyTemplate: host.config.string("SWITCHBOARD_CONTROL_KEY_TEMPLATE", default: "{source}:{channel}:{type}:TODO")
 )
-host.rpc.register(TelemetrySubscribe.self) { params, _ in try await subscribe.handle(params) }
-host.rpc.register(ControlCommand.self) { params, _ in try await control.handle(params) }
 let broadcastNetworks: [CIDR]
 do {
     broadcastNetworks = try CIDR.list(host.config.string("SWITCHBOARD_BROADCAST_NETWORKS", default: ""))
@@ -56,20 +55,47 @@ host.serveHTTP(
         redis: host.redis, alarms: alarms, publisher: events, anonymous: AnonymousAccess(config: host.config),
         broadcastNetworks: broadcastNetworks))
 let sessions = SessionStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_SESSION_TTL_SECONDS", default: 86_400))
-sessions.register(on: host.rpc)
 EdgeStatusStore(redis: host.redis).register(on: host.rpc)
-RoomService(
+let rooms = RoomService(
     history: RoomHistoryStore(redis: host.redis, maxLength: host.config.int("SWITCHBOARD_ROOM_HISTORY_MAX", default: 1000)),
     presence: RoomPresenceStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_ROOM_PRESENCE_TTL_SECONDS", default: 30)),
     sessions: sessions,
     publisher: events
-).register(on: host.rpc)
-QuestionService(
-    store: QuestionStore(
-        redis: host.redis, taskTTLSeconds: host.config.int("SWITCHBOARD_TASK_TTL_SECONDS", default: 3600),
-        suggestionCap: host.config.int("SWITCHBOARD_QUESTION_SUGGESTIONS_MAX", default: QuestionStore.defaultSuggestionCap)),
-    publisher: events
-).register(on: host.rpc)
+)
+rooms.register(on: host.rpc)
+let questions = QuestionStore(
+    redis: host.redis, taskTTLSeconds: host.config.int("SWITCHBOARD_TASK_TTL_SECONDS", default: 3600),
+    suggestionCap: host.config.int("SWITCHBOARD_QUESTION_SUGGESTIONS_MAX", default: QuestionStore.defaultSuggestionCap))
+QuestionService(store: questions, publisher: events).register(on: host.rpc)
+
+// The client frames the scheduler owns (`scheduler.command`); room ACLs and question rates are auth's decisions.
+let auth: RPCClient
+do {
+    auth = try RPCClient(service: ServiceName.auth.rawValue, endpoint: host.config.connectEndpoints(for: .auth), logger: host.logger)
+} catch {
+    host.logger.critical("scheduler cannot reach auth's socket: \(error)")
+    exit(1)
+}
+let anonymous = AnonymousAccess(config: host.config)
+let roomAccess = RoomAccessCheck(auth: auth)
+let commands = CommandRouter([
+    SubscribeCommand(groups: subscribe, anonymous: anonymous),
+    UnsubscribeCommand(),
+    SubscribeAlarmsCommand(limits: subscriptionLimits, anonymous: anonymous),
+    UnsubscribeAlarmsCommand(),
+    ControlCommandHandler(write: { _ = try await control.handle($0) }),
+    JoinRoomCommand(rooms: rooms, access: roomAccess),
+    LeaveRoomCommand(rooms: rooms),
+    ChatMessageCommand(rooms: rooms, access: roomAccess),
+    GetHistoryCommand(rooms: rooms, questions: questions, access: roomAccess),
+    ClearHistoryCommand(rooms: rooms, questions: questions),
+    AskQuestionCommand(store: questions, auth: auth),
+    GetSuggestionsCommand(store: questions),
+])
+// The edge routes by the shared catalog: a type it sends here must have a handler here.
+precondition(commands.types == Set(ClientMessageCatalog.types(of: .scheduler)), "scheduler handlers and ClientMessageCatalog disagree")
+commands.register(on: host.rpc)
+ConnectionEvents(rooms: rooms, sessions: sessions, logger: host.logger).register(on: host.rpc)
 
 try await host.run(services: [
     lease,
@@ -85,3 +111,4 @@ try await host.run(services: [
 ])
 pollingRedis.shutdown()
 leaseRedis.shutdown()
+auth.shutdown()

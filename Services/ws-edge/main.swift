@@ -40,12 +40,6 @@ do {
 } catch {
     fail("cannot set up the bus: \(error)")
 }
-let subscriptionLimits: SubscriptionLimits
-do {
-    subscriptionLimits = try SubscriptionLimits(config: config)
-} catch {
-    fail(error.description)
-}
 if config.bool("SWITCHBOARD_TRUST_PROXY", default: false) {
     fail(
         "SWITCHBOARD_TRUST_PROXY is gone: list the proxies whose X-Forwarded-For to believe in SWITCHBOARD_TRUSTED_PROXIES (CIDRs, e.g. 10.0.0.0/8,fd00::/8)"
@@ -60,37 +54,23 @@ do {
 let authenticator = Authenticator(tokens: await TokenAuthority(secret: secret), trustedProxies: trustedProxies)
 let localPolicy = LocalPolicy(maxConnectionsPerIP: config.int("SWITCHBOARD_MAX_CONNECTIONS_PER_IP", default: 10))
 let policyLoader = PolicyLoader(auth: backends.client(.auth), policy: localPolicy, logger: logger)
-registry.handleEdgeEvents(PolicyTopic.blocklist) { _, payload in policyLoader.noticeArrived(payload) }
-let anonymousAccess = AnonymousAccess(config: config)
-let messageRouter = MessageRouter([
-    PingHandler(),
-    HeartbeatHandler(),
-    SubscribeHandler(limits: subscriptionLimits, anonymous: anonymousAccess),
-    UnsubscribeHandler(),
-    SubscribeAlarmsHandler(limits: subscriptionLimits, anonymous: anonymousAccess),
-    UnsubscribeAlarmsHandler(),
-    ControlHandler(),
-    PermissionCheckHandler(),
-    JoinRoomHandler(),
-    LeaveRoomHandler(),
-    ChatMessageHandler(),
-    GetHistoryHandler(),
-    ClearHistoryHandler(),
-    AskQuestionHandler(),
-    GetSuggestionsHandler(),
-])
+registry.handleEdgeEvents(PolicyTopic.blocklist) { _, payload, _ in policyLoader.noticeArrived(payload) }
+let edgeContext = EdgeContext(
+    edgeID: edgeID, backends: backends, registry: registry, ordered: OrderedTopics(), logger: logger,
+    commandTimeout: .milliseconds(config.int("SWITCHBOARD_RPC_TIMEOUT_MS", default: 5000)))
+// Every client frame but ping/heartbeat goes to the service that owns its type (`ClientMessageCatalog`).
+let messageRouter = MessageRouter(context: edgeContext)
 let hooks = HookChain(
     [
         PolicyHook(auth: backends.client(.auth), edgeID: edgeID, policy: localPolicy, registry: registry, logger: logger),
         RateLimitHook(auth: backends.client(.auth)),
         ConnectionLogHook(logger: logger),
-        RoomPresenceHook(context: EdgeContext(edgeID: edgeID, backends: backends, registry: registry, logger: logger)),
+        ConnectionEventsHook(context: edgeContext),
         MetricsHook(knownTypes: Set(messageRouter.types)),
     ],
     logger: logger
 )
-let edgeContext = EdgeContext(edgeID: edgeID, backends: backends, registry: registry, logger: logger)
-registry.handleEdgeEvents(PolicyTopic.roomACL) { _, payload in RoomACLEnforcer.apply(payload: payload, context: edgeContext) }
+registry.handleEdgeEvents(PolicyTopic.roomACL) { _, payload, _ in ConnectionEvent.roomACLChanged(payload, context: edgeContext) }
 let maxMessageBytes = config.int("SWITCHBOARD_WS_MAX_FRAME_BYTES", default: 64 * 1024)
 let pingSeconds = config.int("SWITCHBOARD_WS_PING_SECONDS", default: 30)
 

@@ -27,7 +27,12 @@ public final class EventPublisher: Sendable {
 
     /// Publishes one event. Subscribers past their high-water mark miss it (PUB semantics); nobody else waits.
     public func publish(topic: String, payload: [UInt8]) {
-        loop.post(.publish(TopicFrame.encode(topic), payload))
+        loop.post(.publish(TopicFrame.encode(topic), payload, nil))
+    }
+
+    /// Publishes an event with a head (a third frame: `EventHead` JSON), which ordered receivers read instead of the payload.
+    public func publish(topic: String, payload: [UInt8], head: [UInt8]) {
+        loop.post(.publish(TopicFrame.encode(topic), payload, head))
     }
 
     public func shutdown() { loop.stop() }
@@ -36,7 +41,7 @@ public final class EventPublisher: Sendable {
 }
 
 enum PublisherCommand: Sendable {
-    case publish([UInt8], [UInt8])
+    case publish([UInt8], [UInt8], [UInt8]?)
 }
 
 /// The XPUB socket, confined to its poll thread (`@unchecked Sendable`: handed over once at start).
@@ -60,8 +65,8 @@ final class PublisherDriver: PollLoopDriver, @unchecked Sendable {
 
     func handle(_ command: PublisherCommand) {
         switch command {
-        case .publish(let topic, let payload):
-            _ = xpub.send([topic, payload])
+        case .publish(let topic, let payload, let head):
+            _ = xpub.send(head.map { [topic, payload, $0] } ?? [topic, payload])
         }
     }
 

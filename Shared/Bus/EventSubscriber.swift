@@ -8,14 +8,20 @@ import Metrics
 /// cooperative pool; the handler must not block.
 public final class EventSubscriber: Sendable {
     public typealias Handler = @Sendable (_ topic: String, _ payload: [UInt8]) -> Void
+    /// Also gets the event's head frame (`EventHead` JSON) when the publisher sent one.
+    public typealias HeadedHandler = @Sendable (_ topic: String, _ payload: [UInt8], _ head: [UInt8]?) -> Void
 
     public let endpoint: String
     private let loop: PollLoop<SubscriberCommand>
 
-    public init(endpoint: String, onEvent: @escaping Handler) throws(BusError) {
+    public convenience init(endpoint: String, onEvent: @escaping Handler) throws(BusError) {
+        try self.init(endpoint: endpoint, onHeadedEvent: { topic, payload, _ in onEvent(topic, payload) })
+    }
+
+    public init(endpoint: String, onHeadedEvent: @escaping HeadedHandler) throws(BusError) {
         self.endpoint = endpoint
         loop = PollLoop(name: "sub")
-        loop.start(try SubscriberDriver(endpoint: endpoint, onEvent: onEvent))
+        loop.start(try SubscriberDriver(endpoint: endpoint, onEvent: onHeadedEvent))
     }
 
     /// Starts receiving a topic (exact match). ZeroMQ re-sends it to a restarted publisher by itself.
@@ -41,9 +47,9 @@ enum SubscriberCommand: Sendable {
 final class SubscriberDriver: PollLoopDriver, @unchecked Sendable {
     let sockets: [ZMQSocket]
     private let sub: ZMQSocket
-    private let onEvent: EventSubscriber.Handler
+    private let onEvent: EventSubscriber.HeadedHandler
 
-    init(endpoint: String, onEvent: @escaping EventSubscriber.Handler) throws(BusError) {
+    init(endpoint: String, onEvent: @escaping EventSubscriber.HeadedHandler) throws(BusError) {
         sub = try ZMQSocket(kind: ZMQ_SUB)
         sub.setOption(ZMQ_RCVHWM, 100_000)
         sub.setOption(ZMQ_RECONNECT_IVL, 100)
@@ -66,7 +72,7 @@ final class SubscriberDriver: PollLoopDriver, @unchecked Sendable {
         var count = 0
         while let frames = sub.receive() {
             guard frames.count >= 2 else { continue }
-            onEvent(TopicFrame.decode(frames[0][...]), frames[1])
+            onEvent(TopicFrame.decode(frames[0][...]), frames[1], frames.count >= 3 ? frames[2] : nil)
             count += 1
         }
         if count > 0 {

@@ -1,6 +1,6 @@
 /// The `data` of one client message type, as its handler decodes it.
 ///
-/// Each handler on the edge decodes exactly this type (`MessageHandler.Payload`), so what the docs and the bad-input
+/// The service that owns the type decodes exactly this type (`ClientMessageCatalog`), so what the docs and the bad-input
 /// suite say about a message's fields is recorded from the same `init(from:)` that runs on every frame
 /// (`PayloadSchema`), and cannot drift from the code.
 public protocol ClientPayload: Decodable, Sendable {

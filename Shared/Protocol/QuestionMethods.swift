@@ -16,34 +16,6 @@ public enum QuestionQueue {
     }
 }
 
-/// `scheduler.question.ask`: stores `task:{id}` (`processing`), appends the question to the user's history and to the
-/// `questions` stream, and counts it for suggestions.
-public enum QuestionAsk: RPCMethod {
-    public struct Params: Codable, Sendable {
-        public var user: String
-        public var question: String
-        public var session: String?
-
-        public init(user: String, question: String, session: String?) {
-            self.user = user
-            self.question = question
-            self.session = session
-        }
-    }
-
-    public struct Result: Codable, Sendable {
-        public var taskID: String
-        public var status: String
-
-        public init(taskID: String, status: String) {
-            self.taskID = taskID
-            self.status = status
-        }
-    }
-
-    public static let name = "scheduler.question.ask"
-}
-
 /// `scheduler.question.complete`: a worker's answer. The scheduler marks the task done, records the answer in the user's
 /// history and sends `task_update` and `answer` to `user/<user>`; a second completion of the same task changes nothing
 /// (`published` false), so a re-delivered task is harmless.
@@ -100,48 +72,6 @@ public struct QuestionEntry: Codable, Sendable, Equatable {
         case id, kind, text, score, source, time
         case taskID = "task_id"
     }
-}
-
-/// `scheduler.question.history`: a page of the user's own questions and answers, oldest first, newest before `before`.
-public enum QuestionHistory: RPCMethod {
-    public struct Params: Codable, Sendable {
-        public var user: String
-        public var before: String?
-        public var limit: Int
-
-        public init(user: String, before: String?, limit: Int) {
-            self.user = user
-            self.before = before
-            self.limit = limit
-        }
-    }
-
-    public struct Result: Codable, Sendable {
-        public var entries: [QuestionEntry]
-        public var hasMore: Bool
-
-        public init(entries: [QuestionEntry], hasMore: Bool) {
-            self.entries = entries
-            self.hasMore = hasMore
-        }
-    }
-
-    public static let name = "scheduler.question.history"
-}
-
-/// `scheduler.question.clear`: deletes the user's own question history.
-public enum QuestionClear: RPCMethod {
-    public struct Params: Codable, Sendable {
-        public var user: String
-        public init(user: String) { self.user = user }
-    }
-
-    public struct Result: Codable, Sendable {
-        public var deleted: Int
-        public init(deleted: Int) { self.deleted = deleted }
-    }
-
-    public static let name = "scheduler.question.clear"
 }
 
 /// `scheduler.question.suggest`: questions starting with `prefix` (normalised) from `user`'s own earlier questions (most

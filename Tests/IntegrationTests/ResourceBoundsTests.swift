@@ -27,16 +27,6 @@ struct ResourceBoundsTests {
         return client
     }
 
-    /// The RPC error of a call that must fail.
-    static func refusal<Method: RPCMethod>(_ client: RPCClient, _ method: Method.Type, _ params: Method.Params) async -> RPCError? {
-        do {
-            _ = try await client.call(method, params, timeout: .seconds(5))
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     /// The channel ids of a `data_batch`, sorted.
     static func batchChannels(_ frame: [String: Any]?) -> [Int] {
         let updates = (frame?["data"] as? [String: Any])?["updates"] as? [[String: Any]] ?? []
@@ -94,18 +84,30 @@ struct ResourceBoundsTests {
         try socket.send(json: ["type": "subscribe_alarms", "id": "alarms5", "data": ["channels": Array(1...5)]])
         #expect(RoomKit.data(await socket.next(type: "subscribe_alarms_ack"))["channels"] as? [Int] == [1, 2, 3, 4, 5])
 
-        // The scheduler enforces the per-subscribe bound itself when a caller skips the edge.
+        // The scheduler enforces both bounds itself for any caller of `scheduler.command`, whatever state it claims.
         let scheduler = try await Self.scheduler(cluster)
         defer { scheduler.shutdown() }
-        let direct = await Self.refusal(
-            scheduler, TelemetrySubscribe.self,
-            .init(source: "comsrv", intervalMs: 100, types: ["T"], requested: (1...6).map { .id($0) }, existing: []))
-        #expect(direct?.code == RPCError.badRequestCode, "\(String(describing: direct))")
-        #expect(direct?.message.contains("data.channels") == true, "\(String(describing: direct))")
-        let tooMuchExisting = await Self.refusal(
-            scheduler, TelemetrySubscribe.self,
-            .init(source: "comsrv", intervalMs: 100, types: ["T"], requested: [.id(1)], existing: Array(1...9)))
-        #expect(tooMuchExisting?.code == RPCError.badRequestCode, "\(String(describing: tooMuchExisting))")
+        let direct = try await Self.command(
+            scheduler, #"{"type":"subscribe","id":"d6","data":{"channels":[1,2,3,4,5,6],"data_types":["T"],"interval":100}}"#)
+        #expect(direct["code"] as? String == "INVALID_MESSAGE", "\(direct)")
+        #expect((direct["message"] as? String)?.contains("data.channels") == true, "\(direct)")
+        let claimed = #"{"telemetry":{"source":"comsrv","intervalMs":100,"channels":[1,2,3,4,5,6,7,8,9],"types":["T"],"topic":"t"}}"#
+        let tooMuchExisting = try await Self.command(
+            scheduler, #"{"type":"subscribe","id":"d1","data":{"channels":[1],"data_types":["T"],"interval":100}}"#, state: claimed)
+        #expect(tooMuchExisting["code"] as? String == "INVALID_MESSAGE", "\(tooMuchExisting)")
+    }
+
+    /// Sends one client frame to `scheduler.command` as a caller that skips the edge would; the `data` of the first frame
+    /// of the reply.
+    static func command(_ scheduler: RPCClient, _ frame: String, principal: Principal? = nil, state: String? = nil) async throws -> [String: Any] {
+        let type = TestTokens.json(frame)["type"] as? String ?? ""
+        let reply = try await scheduler.call(
+            SchedulerCommand.self,
+            .init(
+                edge: "bypass", connection: "bypass-1", principal: principal, ip: "127.0.0.1", endpoint: "main", type: type, id: nil, frame: frame,
+                state: state),
+            timeout: .seconds(5))
+        return RoomKit.data(TestTokens.json(reply.frames.first))
     }
 
     @Test func chatContentAndClientIDAreBoundedInBytesAtTheEdgeAndAtTheScheduler() async throws {
@@ -138,16 +140,23 @@ struct ResourceBoundsTests {
         #expect(stored["content"] as? String == fits, "\(stored)")
         #expect(stored["client_id"] as? String == fullID)
 
-        // The scheduler owns the history: it refuses the same when called directly.
+        // The scheduler owns the history and is the only check: a caller that skips the edge is refused the same.
         let scheduler = try await Self.scheduler(cluster)
         defer { scheduler.shutdown() }
-        let directWide = await Self.refusal(scheduler, ChatPost.self, .init(room: "lobby", user: "wen", content: Self.wideChat, clientID: "x"))
-        #expect(directWide?.code == RPCError.badRequestCode)
-        #expect(directWide?.message.contains("2100 bytes") == true, "\(String(describing: directWide))")
-        let directID = await Self.refusal(scheduler, ChatPost.self, .init(room: "lobby", user: "wen", content: "hi", clientID: longID))
-        #expect(directID?.code == RPCError.badRequestCode)
-        let directBlank = await Self.refusal(scheduler, ChatPost.self, .init(room: "lobby", user: "wen", content: " \n ", clientID: nil))
-        #expect(directBlank?.code == RPCError.badRequestCode)
+        let wen = Principal(user: "wen", roles: ["viewer"])
+        let member = #"{"rooms":["lobby"]}"#
+        func post(_ content: String, id: String) async throws -> [String: Any] {
+            let frame = String(
+                decoding: try JSONSerialization.data(withJSONObject: [
+                    "type": "chat_message", "id": id, "data": ["room": "lobby", "content": content],
+                ]), as: UTF8.self)
+            return try await Self.command(scheduler, frame, principal: wen, state: member)
+        }
+        let directWide = try await post(Self.wideChat, id: "x")
+        #expect(directWide["code"] as? String == "INVALID_MESSAGE")
+        #expect((directWide["message"] as? String)?.contains("2100 bytes") == true, "\(directWide)")
+        #expect(try await post("hi", id: longID)["code"] as? String == "INVALID_MESSAGE")
+        #expect(try await post(" \n ", id: "b")["code"] as? String == "INVALID_MESSAGE")
 
         let redis = try TelemetryTests.redis(cluster)
         defer { redis.shutdown() }
@@ -175,9 +184,10 @@ struct ResourceBoundsTests {
 
         let scheduler = try await Self.scheduler(cluster)
         defer { scheduler.shutdown() }
-        let direct = await Self.refusal(scheduler, QuestionAsk.self, .init(user: "qiu", question: wide, session: nil))
-        #expect(direct?.code == RPCError.badRequestCode)
-        #expect(direct?.message.contains("1002 bytes") == true, "\(String(describing: direct))")
+        let direct = try await Self.command(
+            scheduler, #"{"type":"ask_question","id":"d","data":{"question":"\#(wide)"}}"#, principal: Principal(user: "qiu", roles: ["viewer"]))
+        #expect(direct["code"] as? String == "INVALID_MESSAGE")
+        #expect((direct["message"] as? String)?.contains("1002 bytes") == true, "\(direct)")
 
         let redis = try TelemetryTests.redis(cluster)
         defer { redis.shutdown() }
@@ -210,13 +220,15 @@ struct ResourceBoundsTests {
 
         let scheduler = try await Self.scheduler(cluster)
         defer { scheduler.shutdown() }
-        let direct = await Self.refusal(
-            scheduler, ControlCommand.self,
-            .init(
-                source: "comsrv", channelID: 2001, pointID: 1, type: "A", valueJSON: "1", commandID: "d", commandType: "set_value",
-                operator: "olga", reason: longReason))
-        #expect(direct?.code == RPCError.badRequestCode)
-        #expect(direct?.message.contains("reason") == true, "\(String(describing: direct))")
+        let direct = try await Self.command(
+            scheduler, #"{"type":"control","id":"d","data":{"channel_id":2001,"point_id":1,"value":1,"reason":"\#(longReason)"}}"#,
+            principal: Principal(user: "olga", roles: ["operator"]))
+        #expect(direct["status"] as? String == "failed", "\(direct)")
+        #expect(((direct["result"] as? [String: Any])?["error"] as? String)?.contains("reason") == true, "\(direct)")
+        // Nor does a caller that skips the edge get past the role check: the principal decides, not the frame.
+        let unsigned = try await Self.command(
+            scheduler, #"{"type":"control","id":"u","data":{"channel_id":2001,"point_id":1,"value":1,"operator":"olga"}}"#)
+        #expect(unsigned["status"] as? String == "rejected", "\(unsigned)")
 
         let redis = try TelemetryTests.redis(cluster)
         defer { redis.shutdown() }

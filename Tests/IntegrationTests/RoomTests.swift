@@ -137,6 +137,32 @@ struct RoomTests {
         #expect(received == (1...20).map { "burst \($0)" })
     }
 
+    /// The edge learns of a missed message from the next event's head (`prev`), never from its JSON: a message in the
+    /// stream that was never published (as when another scheduler instance's copy is late or lost) reaches every live
+    /// member from the stream, once and before the message after it.
+    @Test func aStoredButUnpublishedMessageIsRepairedFromTheStreamBeforeTheNextOne() async throws {
+        let cluster = try await Cluster.start(environment: RoomKit.environment)
+        defer { cluster.shutdown() }
+        let writer = try await RoomKit.socket(cluster.httpPort, "writer")
+        let reader = try await RoomKit.socket(cluster.httpPort, "reader")
+        defer { Task { for socket in [writer, reader] { await socket.close() } } }
+        _ = await RoomKit.join(writer, "gaps")
+        _ = await RoomKit.join(reader, "gaps")
+        try RoomKit.chat(writer, "gaps", "first", id: "g1")
+        #expect(RoomKit.contents(await RoomKit.chats(reader, count: 1)) == ["first"])
+
+        let redis = RedisClient(configuration: try RedisConfiguration(url: cluster.redis.url))
+        defer { redis.shutdown() }
+        let now = String(Int(Date().timeIntervalSince1970 * 1000))
+        _ = try await redis.send(["XADD", "room:gaps:history", "*", "user", "ghost", "content", "unpublished", "time", now])
+        try RoomKit.chat(writer, "gaps", "third", id: "g3")
+        #expect(RoomKit.contents(await RoomKit.chats(reader, count: 2)) == ["unpublished", "third"])
+        try RoomKit.chat(writer, "gaps", "fourth", id: "g4")
+        #expect(RoomKit.contents(await RoomKit.chats(reader, count: 1)) == ["fourth"])
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(reader.drain().filter { $0.contains("chat_message") }.isEmpty, "no duplicates")
+    }
+
     @Test func aReplayLongerThanOneRoomJoinedContinuesAsChatMessages() async throws {
         let cluster = try await Cluster.start(environment: RoomKit.environment)
         defer { cluster.shutdown() }

@@ -1,4 +1,5 @@
 import OpenSSLCrypto
+import SwitchboardProtocol
 
 /// The canonical JSON of the active menus, whose MD5 is the `checksum` of `GET /api/menu/version` and its `ETag`.
 ///
@@ -44,24 +45,8 @@ enum CanonicalJSON {
         value.map(quoted) ?? "null"
     }
 
-    /// A JSON string literal with the minimal escaping described above.
+    /// A JSON string literal with the minimal escaping described above (the one escaper, `JSONWriter`).
     static func quoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONWriter.quoted(value)
     }
 }

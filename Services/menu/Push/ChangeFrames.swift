@@ -1,16 +1,11 @@
 import Foundation
+import SwitchboardProtocol
 
 /// The finished WebSocket frames the menu service publishes (`{"type","id","timestamp","data"}`, DESIGN.md §3).
 ///
-/// They are built here, once, because the edges write the published text to every subscriber as it is.
+/// They are built here, once (by the one envelope writer, `ServerFrame`), because the edges write the published text to
+/// every subscriber as it is.
 enum ChangeFrames {
-    private struct Frame<Payload: Encodable>: Encodable {
-        let type: String
-        let id: String
-        let timestamp: Int
-        let data: Payload
-    }
-
     /// `menu_update` data, sent to `all`: only the new version and checksum — enough for every client to know its copy
     /// is stale and re-read `/api/menu` (which filters by the reader's permissions). Who changed what, and why, is not
     /// for every anonymous connection.
@@ -38,25 +33,19 @@ enum ChangeFrames {
         let timestamp: Int
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
-
     static func menuUpdate(_ update: MenuUpdate) -> String {
-        encode(Frame(type: "menu_update", id: "menu_\(update.version)", timestamp: UnixTime.now, data: update))
+        frame("menu_update", id: "menu_\(update.version)", update)
     }
 
     static func menuChange(_ detail: MenuChangeDetail) -> String {
-        encode(Frame(type: "menu_change", id: "menu_change_\(detail.version)", timestamp: UnixTime.now, data: detail))
+        frame("menu_change", id: "menu_change_\(detail.version)", detail)
     }
 
     static func permissionUpdate(_ update: PermissionUpdate) -> String {
-        encode(Frame(type: "permission_update", id: "perm_\(update.version)", timestamp: UnixTime.now, data: update))
+        frame("permission_update", id: "perm_\(update.version)", update)
     }
 
-    private static func encode<Payload: Encodable>(_ frame: Frame<Payload>) -> String {
-        (try? encoder.encode(frame)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    private static func frame<Payload: Encodable>(_ type: String, id: String, _ data: Payload) -> String {
+        String(decoding: ServerFrame.make(type, id: id, timestamp: Int64(UnixTime.now), data: data), as: UTF8.self)
     }
 }

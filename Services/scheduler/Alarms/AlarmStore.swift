@@ -1,6 +1,7 @@
 import Bus
 import Foundation
 import Redis
+import SwitchboardProtocol
 
 /// Alarms from Redis pub/sub `alarm:events` or `POST /api/v1/broadcast`: kept in Redis (`alarm:{id}`, `alarms:recent`)
 /// and published as `alarm` frames on `alarm/*` and `alarm/<channel>`.
@@ -24,8 +25,7 @@ struct AlarmStore: Sendable {
             ["LPUSH", Self.recentKey, text],
             ["LTRIM", Self.recentKey, "0", String(Self.recentLimit - 1)],
         ])
-        let frame = #"{"type":"alarm","id":"alarm_\#(id)","timestamp":\#(Int(Date().timeIntervalSince1970)),"data":\#(text)}"#
-        let bytes = Array(frame.utf8)
+        let bytes = ServerFrame.envelope("alarm", id: "alarm_\(id)", dataJSON: Array(json))
         publisher.publish(topic: "alarm/*", payload: bytes)
         if let channel = Self.channel(of: alarm) { publisher.publish(topic: "alarm/\(channel)", payload: bytes) }
         return id

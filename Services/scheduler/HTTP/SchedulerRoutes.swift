@@ -83,14 +83,10 @@ enum SchedulerRoutes {
                 guard type.range(of: "^[a-z_]{1,32}$", options: .regularExpression) != nil else {
                     throw HTTPError(400, "invalid_type", "type must be lower-case letters and underscores")
                 }
-                let frame: [String: Any] = [
-                    "type": type,
-                    "id": "\(type)_\(UUID().uuidString.prefix(8).lowercased())",
-                    "timestamp": Int(Date().timeIntervalSince1970),
-                    "data": object["data"] ?? [String: Any](),
-                ]
-                let bytes = try JSONSerialization.data(withJSONObject: frame, options: [.sortedKeys, .withoutEscapingSlashes])
-                publisher.publish(topic: topic, payload: Array(bytes))
+                let data = try JSONSerialization.data(
+                    withJSONObject: object["data"] ?? [String: Any](), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+                let bytes = ServerFrame.envelope(type, id: "\(type)_\(UUID().uuidString.prefix(8).lowercased())", dataJSON: Array(data))
+                publisher.publish(topic: topic, payload: bytes)
                 return .json(["published": type, "topic": topic], status: 202)
             }
         }

@@ -1,31 +1,24 @@
 import Foundation
+import SwitchboardProtocol
 
 /// The frames a finished task sends to its asker on `user/<user>`: `task_update` (the new status) and `answer`.
 enum QuestionFrames {
     static func taskUpdate(taskID: String, status: String) -> [UInt8] {
         let now = Date().timeIntervalSince1970
         var writer = JSONWriter()
-        writer.raw(#"{"type":"task_update","id":"#)
-        writer.string("task_\(taskID)_\(status)")
-        writer.raw(#","timestamp":"#)
-        writer.integer(Int(now))
-        writer.raw(#","data":{"task_id":"#)
+        writer.raw(#"{"task_id":"#)
         writer.string(taskID)
         writer.raw(#","status":"#)
         writer.string(status)
         writer.raw(#","updated_at":"#)
         writer.integer(Int(now * 1000))
-        writer.raw("}}")
-        return writer.bytes
+        writer.raw("}")
+        return ServerFrame.envelope("task_update", id: "task_\(taskID)_\(status)", timestamp: Int64(now), dataJSON: writer.bytes)
     }
 
     static func answer(taskID: String, question: String, answer: String, score: Double, source: String) -> [UInt8] {
         var writer = JSONWriter(capacity: 256 + answer.utf8.count + question.utf8.count)
-        writer.raw(#"{"type":"answer","id":"#)
-        writer.string("answer_\(taskID)")
-        writer.raw(#","timestamp":"#)
-        writer.integer(Int(Date().timeIntervalSince1970))
-        writer.raw(#","data":{"task_id":"#)
+        writer.raw(#"{"task_id":"#)
         writer.string(taskID)
         writer.raw(#","question":"#)
         writer.string(question)
@@ -35,8 +28,8 @@ enum QuestionFrames {
         writer.raw(Array(scoreText(score).utf8))
         writer.raw(#","source":"#)
         writer.string(source)
-        writer.raw("}}")
-        return writer.bytes
+        writer.raw("}")
+        return ServerFrame.envelope("answer", id: "answer_\(taskID)", dataJSON: writer.bytes)
     }
 
     /// A score in 0…1 with three decimals, as a JSON number.

@@ -26,6 +26,20 @@ struct RoomPresenceStore: Sendable {
         return 1
         """)
 
+    private static let adjust = RedisScript(
+        """
+        local n = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+        if n <= 0 then
+          redis.call('HDEL', KEYS[1], ARGV[1])
+          n = 0
+        else
+          redis.call('EXPIRE', KEYS[1], ARGV[3])
+        end
+        redis.call('SADD', KEYS[2], ARGV[4])
+        redis.call('EXPIRE', KEYS[2], ARGV[3])
+        return n
+        """)
+
     private static let members = RedisScript(
         """
         local seen, out = {}, {}
@@ -49,6 +63,16 @@ struct RoomPresenceStore: Sendable {
                 keys: [Self.membersKey(room, edge: edge), Self.edgesKey(room)],
                 arguments: [user, String(max(0, connections)), String(ttlSeconds), edge]
             ),
+            membersCommand(room: room),
+        ]
+    }
+
+    /// The commands that add `delta` to one user's connection count on one edge (the count left is the first reply;
+    /// at 0 the user is gone from that edge), then read the members. Atomic, so joins on any scheduler instance agree.
+    func adjustCommands(room: String, edge: String, user: String, delta: Int) -> [[String]] {
+        [
+            Self.adjust.evalCommand(
+                keys: [Self.membersKey(room, edge: edge), Self.edgesKey(room)], arguments: [user, String(delta), String(ttlSeconds), edge]),
             membersCommand(room: room),
         ]
     }

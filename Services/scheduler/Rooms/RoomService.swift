@@ -4,7 +4,8 @@ import Redis
 import SwitchboardProtocol
 
 /// The scheduler's side of rooms: joins and leaves (presence, `member_joined` / `member_left`), chat posts (stored, then
-/// published), history pages and clearing, and the edges' periodic presence sync.
+/// published with their order in the event head), history pages and clearing, replays and markers for the edges'
+/// ordered delivery, and the edges' periodic presence sync.
 ///
 /// Chat goes through an RPC, not the ingest pipe: the message is in the stream before anybody can see it, the sender
 /// learns at once when storing failed (an `error` frame instead of silence), and the reply carries the stream id.
@@ -18,13 +19,12 @@ struct RoomService: Sendable {
     static let maxHistoryLimit = 1000
 
     func register(on rpc: RPCServer) {
-        rpc.register(RoomJoin.self) { params, _ in try await join(params) }
-        rpc.register(RoomLeave.self) { params, _ in try await leave(params) }
-        rpc.register(ChatPost.self) { params, _ in try await post(params) }
-        rpc.register(RoomHistory.self) { params, _ in try await page(params) }
-        rpc.register(RoomClear.self) { params, _ in
+        rpc.register(RoomReplay.self) { params, _ in try await replay(params) }
+        rpc.register(RoomMark.self) { params, _ in
             try Self.validate(room: params.room)
-            return RoomClear.Result(deleted: try await history.clear(room: params.room))
+            guard !params.token.isEmpty, params.token.utf8.count <= 200 else { throw RPCError.badRequest("token must be 1 to 200 bytes") }
+            publisher.publish(topic: RoomName.topic(params.room), payload: [], head: EventHead(marker: params.token).bytes)
+            return NoParams()
         }
         rpc.register(RoomPresenceSync.self) { params, _ in
             guard params.rooms.keys.allSatisfy(RoomName.isValid), !params.edge.isEmpty else {
@@ -36,25 +36,32 @@ struct RoomService: Sendable {
         }
     }
 
-    func join(_ params: RoomJoin.Params) async throws -> RoomJoin.Result {
-        try Self.validate(room: params.room)
-        let limit = min(max(params.historyLimit, 1), Self.maxHistoryLimit)
-        let since: StreamID?
-        if let text = params.since {
-            guard let parsed = StreamID(text) else { throw RPCError.badRequest("since must be a message id such as 1712345678901-0") }
-            since = parsed
-        } else {
-            since = nil
-        }
-        var commands = presence.updateCommands(room: params.room, edge: params.edge, user: params.user, connections: params.userConnections)
+    /// What a join found: the members after it, the history the client gets in `room_joined`, and where live
+    /// delivery starts.
+    struct Joined: Sendable {
+        let members: [String]
+        let history: [ChatEntry]
+        /// False when more was missed than one `room_joined` carries: the edge's catch-up sends the rest at once.
+        let complete: Bool
+        let lastID: String
+    }
+
+    /// Records one more connection of `user` in the room on `edge` (publishing `member_joined` when it is the user's
+    /// first there), and reads the history: exactly what came after `since`, else the newest `limit`.
+    func join(
+        room: String, edge: String, session: String, user: String, since: StreamID?, limit: Int, sessionRooms: [String]
+    ) async throws -> Joined {
+        try Self.validate(room: room)
+        let limit = min(max(limit, 1), Self.maxHistoryLimit)
+        var commands = presence.adjustCommands(room: room, edge: edge, user: user, delta: 1)
         commands.append(
-            since.map { history.rangeCommand(room: params.room, after: $0, before: nil, count: limit + 1) }
-                ?? history.latestCommand(room: params.room, before: nil, count: limit))
-        commands += sessions.roomsCommands(session: params.session, rooms: params.sessionRooms)
+            since.map { history.rangeCommand(room: room, after: $0, before: nil, count: limit + 1) }
+                ?? history.latestCommand(room: room, before: nil, count: limit))
+        commands += sessions.roomsCommands(session: session, rooms: sessionRooms)
         let replies = try await redis.pipeline(commands)
         try Self.check(replies)
         let members = RoomPresenceStore.memberList(replies[1])
-        var entries = RoomHistoryStore.entries(room: params.room, replies[2])
+        var entries = RoomHistoryStore.entries(room: room, replies[2])
         var complete = true
         if since != nil {
             complete = entries.count <= limit
@@ -62,58 +69,56 @@ struct RoomService: Sendable {
         } else {
             entries.reverse()
         }
-        publisher.publish(topic: RoomName.topic(params.room), payload: RoomFrames.marker(room: params.room, session: params.session))
-        if params.userConnections == 1 {
+        if replies[0].int == 1 {
             publisher.publish(
-                topic: RoomName.topic(params.room),
-                payload: RoomFrames.memberEvent("member_joined", room: params.room, user: params.user, session: params.session, members: members)
-            )
+                topic: RoomName.topic(room),
+                payload: RoomFrames.memberEvent("member_joined", room: room, user: user, session: session, members: members),
+                head: RoomFrames.memberHead(session: session))
         }
         let lastID = entries.last?.id ?? since?.description ?? StreamID.zero.description
-        return RoomJoin.Result(members: members, history: entries, complete: complete, lastID: lastID)
+        return Joined(members: members, history: entries, complete: complete, lastID: lastID)
     }
 
-    func leave(_ params: RoomLeave.Params) async throws -> RoomLeave.Result {
-        try Self.validate(room: params.room)
-        var commands = presence.updateCommands(room: params.room, edge: params.edge, user: params.user, connections: params.userConnections)
-        if let rooms = params.sessionRooms { commands += sessions.roomsCommands(session: params.session, rooms: rooms) }
+    /// Records one connection less of `user` in the room on `edge`; publishes `member_left` when the user is gone from
+    /// the room. `sessionRooms` (the session's rooms after the leave) is nil when the session is closing anyway.
+    func leave(room: String, edge: String, session: String, user: String, sessionRooms: [String]?) async throws -> [String] {
+        try Self.validate(room: room)
+        var commands = presence.adjustCommands(room: room, edge: edge, user: user, delta: -1)
+        if let rooms = sessionRooms { commands += sessions.roomsCommands(session: session, rooms: rooms) }
         let replies = try await redis.pipeline(commands)
         try Self.check(replies)
         let members = RoomPresenceStore.memberList(replies[1])
-        if !members.contains(params.user) {
+        if !members.contains(user) {
             publisher.publish(
-                topic: RoomName.topic(params.room),
-                payload: RoomFrames.memberEvent("member_left", room: params.room, user: params.user, session: params.session, members: members)
-            )
+                topic: RoomName.topic(room),
+                payload: RoomFrames.memberEvent("member_left", room: room, user: user, session: session, members: members),
+                head: RoomFrames.memberHead(session: session))
         }
-        return RoomLeave.Result(members: members)
+        return members
+    }
+
+    /// The chat frames after `after`, as they were published, for an edge that missed some.
+    func replay(_ params: RoomReplay.Params) async throws -> RoomReplay.Result {
+        try Self.validate(room: params.room)
+        guard (1...Self.maxHistoryLimit).contains(params.limit) else { throw RPCError.badRequest("limit must be 1 to \(Self.maxHistoryLimit)") }
+        let after = try Self.streamID(params.after)
+        let before = try params.before.map(Self.streamID)
+        let page = try await history.page(room: params.room, before: before, after: after, limit: params.limit)
+        return RoomReplay.Result(
+            frames: page.messages.map { .init(id: $0.id, frame: String(decoding: RoomFrames.chatMessage($0), as: UTF8.self)) },
+            hasMore: page.hasMore)
     }
 
     /// Stores the message, then publishes it: a message anybody saw is a message that is in history. Posts to one room
     /// are chained so they are published in stream order.
-    func post(_ params: ChatPost.Params) async throws -> ChatEntry {
-        try Self.validate(room: params.room)
-        if let problem = InputLimits.chatContentProblem(params.content) { throw RPCError.badRequest(problem) }
-        if let clientID = params.clientID, let problem = InputLimits.problem("id", clientID, maxBytes: InputLimits.clientIDBytes) {
-            throw RPCError.badRequest(problem)
-        }
-        guard !params.user.isEmpty else { throw RPCError.badRequest("user is required") }
+    func post(room: String, user: String, content: String, clientID: String?) async throws -> ChatEntry {
         let history = history
         let publisher = publisher
-        return try await posts.run(params.room) {
-            let entry = try await history.append(room: params.room, user: params.user, content: params.content, clientID: params.clientID)
-            publisher.publish(topic: RoomName.topic(params.room), payload: RoomFrames.chatMessage(entry))
+        return try await posts.run(room) {
+            let entry = try await history.append(room: room, user: user, content: content, clientID: clientID)
+            publisher.publish(topic: RoomName.topic(room), payload: RoomFrames.chatMessage(entry), head: RoomFrames.chatHead(entry))
             return entry
         }
-    }
-
-    func page(_ params: RoomHistory.Params) async throws -> RoomHistory.Result {
-        try Self.validate(room: params.room)
-        guard (1...Self.maxHistoryLimit).contains(params.limit) else { throw RPCError.badRequest("limit must be 1 to \(Self.maxHistoryLimit)") }
-        let before = try params.before.map(Self.streamID)
-        let after = try params.after.map(Self.streamID)
-        let page = try await history.page(room: params.room, before: before, after: after, limit: params.limit)
-        return RoomHistory.Result(messages: page.messages, hasMore: page.hasMore)
     }
 
     private var redis: RedisClient { history.redis }

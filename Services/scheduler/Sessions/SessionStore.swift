@@ -1,39 +1,30 @@
-import Bus
 import Redis
 import SwitchboardProtocol
 
 /// Per-connection session data, `session:{sid}` hash (`user`, `ip`, `edge`, `connected_at` ms, `rooms` comma-separated),
 /// with a TTL (`SWITCHBOARD_SESSION_TTL_SECONDS`, default one day) that the edge renews while the connection lives.
 ///
-/// The edge deletes it on disconnect; when an edge dies instead, its sessions simply expire: Redis' TTL is the cleanup.
+/// It is written and deleted when the edge reports the connection opening and closing (`scheduler.connection`); when
+/// an edge dies instead, its sessions simply expire: Redis' TTL is the cleanup.
 struct SessionStore: Sendable {
     let redis: RedisClient
     let ttlSeconds: Int
 
     static func key(_ session: String) -> String { "session:\(session)" }
 
-    func register(on rpc: RPCServer) {
-        rpc.register(SessionOpen.self) { params, _ in
-            try await open(params)
-            return NoParams()
-        }
-        rpc.register(SessionClose.self) { params, _ in
-            try Self.validate(params.session)
-            _ = try await redis.send(["DEL", Self.key(params.session)])
-            return NoParams()
-        }
-    }
-
-    func open(_ params: SessionOpen.Params) async throws {
-        try Self.validate(params.session)
-        let key = Self.key(params.session)
+    /// Records a connection (`connectedAt` in Unix milliseconds) with the session TTL.
+    func open(session: String, user: String, ip: String, edge: String, connectedAt: Int64) async throws {
+        try Self.validate(session)
+        let key = Self.key(session)
         _ = try await redis.pipeline([
-            [
-                "HSET", key, "user", params.user, "ip", params.ip, "edge", params.edge, "connected_at", String(params.connectedAt),
-                "rooms", "",
-            ],
+            ["HSET", key, "user", user, "ip", ip, "edge", edge, "connected_at", String(connectedAt), "rooms", ""],
             ["EXPIRE", key, String(ttlSeconds)],
         ])
+    }
+
+    func close(session: String) async throws {
+        try Self.validate(session)
+        _ = try await redis.send(["DEL", Self.key(session)])
     }
 
     /// The commands that record the session's rooms and renew its TTL.

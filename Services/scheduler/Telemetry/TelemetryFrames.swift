@@ -50,11 +50,7 @@ enum TelemetryFrames {
     static func dataBatch(for group: TelemetryGroup, values: [String: [UInt8]], now: Date = Date()) -> [UInt8] {
         let seconds = Int(now.timeIntervalSince1970)
         var writer = JSONWriter(capacity: 128 + values.values.reduce(0) { $0 + $1.count + 64 })
-        writer.raw(#"{"type":"data_batch","id":"batch_"#)
-        writer.integer(seconds)
-        writer.raw(#"","timestamp":"#)
-        writer.integer(seconds)
-        writer.raw(#","data":{"updates":["#)
+        writer.raw(#"{"updates":["#)
         var first = true
         for channel in group.channels {
             for type in group.types {
@@ -72,8 +68,8 @@ enum TelemetryFrames {
                 writer.raw("}")
             }
         }
-        writer.raw("]}}")
-        return writer.bytes
+        writer.raw("]}")
+        return ServerFrame.envelope("data_batch", id: "batch_\(seconds)", timestamp: Int64(seconds), dataJSON: writer.bytes)
     }
 
     /// Reads `keys` with one pipelined round trip and renders each present hash.

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardProtocol
 
 /// A JSON value whose objects keep the order they are written in.
 ///
@@ -86,20 +87,7 @@ indirect enum JSONValue: Sendable {
     }
 
     private static func quote(_ text: String, into output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                output += String(format: "\\u%04x", scalar.value)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
+        output += JSONWriter.quoted(text)
     }
 }
 

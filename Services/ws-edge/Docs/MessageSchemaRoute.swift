@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// `GET /docs/websocket.json`: every message type the edge's handlers accept, and every field of its `data` with the
-/// JSON kinds accepted there, recorded from the payload type the handler itself decodes (`PayloadSchema`).
+/// `GET /docs/websocket.json`: every message type of `ClientMessageCatalog`, and every field of its `data` with the
+/// JSON kinds accepted there, recorded from the payload type its service decodes (`PayloadSchema`).
 ///
 /// Machine-readable so that tools cannot fall behind the code: the bad-input suite generates its cases from this list
 /// (every field, every JSON kind, the numeric extremes), so a field added to a handler is fuzzed without touching the test.

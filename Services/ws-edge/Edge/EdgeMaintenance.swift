@@ -66,7 +66,7 @@ struct EdgeMaintenance: Service {
     }
 
     private func sendHeartbeat() {
-        let frame = ServerFrame.make("heartbeat", id: ServerFrame.uniqueID("hb"), data: Heartbeat(serverTime: ServerFrame.now))
+        let frame = EdgeFrame.make("heartbeat", id: ServerFrame.uniqueID("hb"), data: Heartbeat(serverTime: ServerFrame.now))
         for connection in registry.all { connection.send(frame) }
     }
 

@@ -25,6 +25,8 @@ final class Connection: Sendable {
     let ip: String
     let connectedAt = Date()
     let queue: OutboundQueue
+    /// The connection's calls to services, one at a time (their replies carry its state).
+    let calls = SerialCalls()
     private let state = Mutex(State())
     private let onClose: @Sendable (Connection) -> Void
 
@@ -34,8 +36,8 @@ final class Connection: Sendable {
         var framesIn = 0
         var framesOut = 0
         var oversizedDrops = 0
-        /// Per-connection facts handlers keep (e.g. the telemetry subscription) by key.
-        var attachments: [String: any Sendable] = [:]
+        /// What each service keeps about this connection (`ClientCommandReply.state`), opaque here.
+        var serviceStates: [ServiceName: String] = [:]
     }
 
     init(id: String, endpoint: Endpoint, principal: Principal?, ip: String, queue: OutboundQueue, onClose: @escaping @Sendable (Connection) -> Void) {
@@ -49,6 +51,11 @@ final class Connection: Sendable {
 
     /// The user name, or `anonymous`.
     var user: String { principal?.user ?? "anonymous" }
+
+    /// Queues a frame written by a service or `ServerFrame`.
+    func send(_ frame: [UInt8]) {
+        send(ByteBuffer(bytes: frame))
+    }
 
     /// Queues a frame. A client past its queue bound is closed with 1008 (policy violation) instead of slowing anyone.
     func send(_ frame: ByteBuffer) {
@@ -71,7 +78,7 @@ final class Connection: Sendable {
     /// `limit`, fewer channels); the connection stays open. The notice is small, so it cannot be refused in turn.
     private func refuseOversized(_ frame: ByteBuffer) {
         let size = frame.readableBytes
-        let type = RoomFrameHead.value(of: #""type":""#, in: frame.readableBytesView) ?? "?"
+        let type = Self.frameType(frame)
         let drops = state.withLock { state in
             state.oversizedDrops += 1
             return state.oversizedDrops
@@ -81,7 +88,7 @@ final class Connection: Sendable {
             level: drops == 1 ? .warning : .debug, "outbound frame dropped: larger than the connection's queue bound",
             metadata: ["connection": "\(id)", "type": "\(type)", "bytes": "\(size)", "limit": "\(queue.maxBytes)", "drops": "\(drops)"])
         Counter(label: "switchboard_ws_oversized_frames_dropped_total").increment()
-        let notice = ServerFrame.error(
+        let notice = EdgeFrame.error(
             ProtocolFailure(
                 code: .rejected,
                 message: "a \(type) frame of \(size) bytes was not sent: it is larger than this connection's \(queue.maxBytes)-byte bound",
@@ -90,6 +97,15 @@ final class Connection: Sendable {
     }
 
     private static let logger = Logger(label: "ws-edge.connection")
+
+    private struct FrameType: Decodable {
+        let type: String
+    }
+
+    /// The `type` of a refused frame, for the notice only: decoded on this rare path, never on delivery.
+    private static func frameType(_ frame: ByteBuffer) -> String {
+        (try? JSONDecoder().decode(FrameType.self, from: Data(frame.readableBytesView)))?.type.prefix(64).description ?? "?"
+    }
 
     /// Asks the session to close with this code; the first request wins.
     func requestClose(code: UInt16, reason: String) {
@@ -121,22 +137,14 @@ final class Connection: Sendable {
     }
     var topics: Set<String> { state.withLock { $0.topics } }
 
-    // MARK: Attachments
+    // MARK: Service state
 
-    func attachment<Value: Sendable>(_ key: String, as type: Value.Type = Value.self) -> Value? {
-        state.withLock { $0.attachments[key] as? Value }
+    func state(for service: ServiceName) -> String? {
+        state.withLock { $0.serviceStates[service] }
     }
 
-    func setAttachment(_ key: String, _ value: (any Sendable)?) {
-        state.withLock { $0.attachments[key] = value }
-    }
-
-    /// Reads and changes one attachment atomically.
-    func updateAttachment<Value: Sendable, Result>(_ key: String, default initial: Value, _ body: (inout Value) -> Result) -> Result {
-        state.withLock { state in
-            var value = state.attachments[key] as? Value ?? initial
-            defer { state.attachments[key] = value }
-            return body(&value)
-        }
+    /// Stores a reply's state: an empty text forgets it.
+    func setState(_ text: String, for service: ServiceName) {
+        state.withLock { $0.serviceStates[service] = text.isEmpty ? nil : text }
     }
 }

@@ -74,9 +74,9 @@ final class ConnectionRegistry: Sendable {
         self.members = members
         self.logger = logger
         self.edgeHandlers = edgeHandlers
-        subscriber = try EventSubscriber(endpoint: eventsEndpoint) { topic, payload in
+        subscriber = try EventSubscriber(endpoint: eventsEndpoint) { topic, payload, head in
             if let handler = edgeHandlers.handler(for: topic) {
-                handler(topic, payload)
+                handler(topic, payload, head)
                 return
             }
             let recipients = members.members(of: topic)
@@ -87,10 +87,15 @@ final class ConnectionRegistry: Sendable {
         members.attach(subscriber)
     }
 
-    /// Has the edge itself follow `topic` (e.g. `policy/blocklist`): its events go to `handler`, never to a client.
-    /// Clients cannot join such a topic: they join only the topics a service's reply names.
-    func handleEdgeEvents(_ topic: String, _ handler: @escaping EventSubscriber.Handler) {
+    /// Has the edge itself follow `topic` (e.g. `policy/blocklist`, or an ordered topic): its events go to `handler`
+    /// (with their head frame, if any), never straight to a client.
+    func handleEdgeEvents(_ topic: String, _ handler: @escaping EventSubscriber.HeadedHandler) {
         if edgeHandlers.set(handler, for: topic) { subscriber.subscribe(topic) }
+    }
+
+    /// Stops following a topic `handleEdgeEvents` followed.
+    func stopEdgeEvents(_ topic: String) {
+        if edgeHandlers.remove(topic) { subscriber.unsubscribe(topic) }
     }
 
     func add(_ connection: Connection) {
@@ -149,17 +154,22 @@ final class ConnectionRegistry: Sendable {
 
 /// The handlers of the topics the edge follows for itself, shared with the SUB socket's thread.
 final class EdgeEventHandlers: Sendable {
-    private let handlers = Mutex<[String: EventSubscriber.Handler]>([:])
+    private let handlers = Mutex<[String: EventSubscriber.HeadedHandler]>([:])
 
-    func handler(for topic: String) -> EventSubscriber.Handler? {
+    func handler(for topic: String) -> EventSubscriber.HeadedHandler? {
         handlers.withLock { $0[topic] }
     }
 
     /// Sets the handler; true when the topic had none before (so it must be subscribed).
-    func set(_ handler: @escaping EventSubscriber.Handler, for topic: String) -> Bool {
+    func set(_ handler: @escaping EventSubscriber.HeadedHandler, for topic: String) -> Bool {
         handlers.withLock { handlers in
             defer { handlers[topic] = handler }
             return handlers[topic] == nil
         }
+    }
+
+    /// Removes the handler; true when there was one (so the topic must be unsubscribed).
+    func remove(_ topic: String) -> Bool {
+        handlers.withLock { $0.removeValue(forKey: topic) != nil }
     }
 }

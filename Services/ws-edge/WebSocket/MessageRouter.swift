@@ -1,71 +1,22 @@
+import Bus
+import Foundation
 import Logging
 import NIOCore
+import SwitchboardProtocol
 
-/// What a message handler may use: the backends, the registry, this edge's identity.
+/// What the router and the session use: the backends, the registry, the ordered topics, this edge's identity.
 struct EdgeContext: Sendable {
     let edgeID: String
     let backends: Backends
     let registry: ConnectionRegistry
+    let ordered: OrderedTopics
     let logger: Logger
-}
-
-/// Handles one client message type (`subscribe`, `ping`, …). One type, one handler.
-///
-/// The type's `data` is `Payload`, decoded with `payload(of:)`; its name and fields come from that type, so the schema
-/// the edge publishes (`/docs/websocket.json`) is recorded from exactly what the handler decodes.
-protocol MessageHandler: Sendable {
-    associatedtype Payload: ClientPayload
-    /// Which endpoints accept this type.
-    var endpoints: Set<EndpointKind> { get }
-    /// The frame types that answer this one besides `error` (the bad-input suite accepts only these or an error).
-    var replies: Set<String> { get }
-    /// Answers by sending frames on `connection`; a `ProtocolFailure` becomes an `error` frame and the connection stays open.
-    func handle(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async throws(ProtocolFailure)
-}
-
-enum EndpointKind: Sendable, Hashable {
-    case main
-    case permissions
-
-    var name: String {
-        switch self {
-        case .main: "main"
-        case .permissions: "permissions"
-        }
-    }
-}
-
-extension MessageHandler {
-    var type: String { Payload.messageType }
-
-    var endpoints: Set<EndpointKind> { [.main] }
-
-    /// The frame's `data` as this handler's payload, or an `INVALID_MESSAGE` failure naming the field that is wrong.
-    func payload(of message: ClientMessage) -> Result<Payload, ProtocolFailure> {
-        message.decodeData(Payload.self, empty: Payload.whenAbsent)
-    }
-
-    var schema: MessageSchema {
-        MessageSchema(
-            type: type, payload: String(describing: Payload.self), endpoints: endpoints.map(\.name).sorted(), replies: replies.sorted(),
-            fields: PayloadSchema(payload: Payload.self).fields)
-    }
-}
-
-/// One message type as `/docs/websocket.json` describes it.
-struct MessageSchema: Encodable, Sendable {
-    let type: String
-    /// The Swift type of `data`, so the bad-input suite can check that the fuzzer knows every payload.
-    let payload: String
-    let endpoints: [String]
-    let replies: [String]
-    let fields: [PayloadSchema.Field]
-    /// A valid frame of this type from the docs' frame table, when it has one (filled in by `MessageSchemaRoute`).
-    var example: String? = nil
+    /// How long a service has to answer one client frame (`SWITCHBOARD_RPC_TIMEOUT_MS`).
+    var commandTimeout: Duration = .seconds(5)
 }
 
 extension Connection.Endpoint {
-    var kind: EndpointKind {
+    var kind: MessageEntry.Endpoint {
         switch self {
         case .main: .main
         case .permissions: .permissions
@@ -73,43 +24,80 @@ extension Connection.Endpoint {
     }
 }
 
-/// The registry of message handlers; unknown types get an `UNKNOWN_TYPE` error frame.
+/// The table *message type → service* (`ClientMessageCatalog`), like the HTTP forward table: every client frame goes as it
+/// arrived to the one service that owns its type (`<service>.command`), and the edge applies the reply. The edge
+/// answers only `ping` and `heartbeat` itself; an unknown type (or one the endpoint does not take) gets
+/// `UNKNOWN_TYPE`.
 struct MessageRouter: Sendable {
-    private let handlers: [String: any MessageHandler]
+    let context: EdgeContext
 
-    init(_ handlers: [any MessageHandler]) {
-        var table: [String: any MessageHandler] = [:]
-        for handler in handlers {
-            precondition(table[handler.type] == nil, "two handlers for message type \(handler.type)")
-            table[handler.type] = handler
-        }
-        self.handlers = table
-    }
+    var types: [String] { ClientMessageCatalog.entries.map(\.type).sorted() }
 
-    var types: [String] { handlers.keys.sorted() }
-
-    /// Every handler's message schema, by type.
-    var schemas: [MessageSchema] { handlers.keys.sorted().compactMap { handlers[$0]?.schema } }
+    /// Every message type's schema, by type.
+    var schemas: [MessageSchema] { ClientMessageCatalog.entries.sorted { $0.type < $1.type }.map(\.schema) }
 
     /// Longest part of an unknown `type` quoted back in the error (a client may send a megabyte of it).
     static let maxQuotedTypeLength = 64
 
-    func dispatch(_ message: ClientMessage, on connection: Connection, context: EdgeContext) async {
-        guard let handler = handlers[message.type], handler.endpoints.contains(connection.endpoint.kind) else {
+    func dispatch(_ message: ClientMessage, on connection: Connection) async {
+        guard let entry = ClientMessageCatalog.byType[message.type], entry.endpoints.contains(connection.endpoint.kind) else {
             connection.send(
-                ServerFrame.error(
+                EdgeFrame.error(
                     .init(
                         code: .unknownType, message: "unknown message type `\(message.type.prefix(Self.maxQuotedTypeLength))`",
-                        requestID: message.id))
-            )
+                        requestID: message.id)))
             return
         }
-        do {
-            try await handler.handle(message, on: connection, context: context)
-        } catch {
-            var failure = error
-            if failure.requestID == nil { failure.requestID = message.id }
-            connection.send(ServerFrame.error(failure))
+        switch entry.owner {
+        case .edge:
+            do {
+                connection.send(try EdgeAnswers.answer(message))
+            } catch {
+                var failure = error
+                if failure.requestID == nil { failure.requestID = message.id }
+                connection.send(EdgeFrame.error(failure))
+            }
+        case .service(let service):
+            await connection.calls.run { await forward(message, to: service, on: connection) }
         }
+    }
+
+    private func forward(_ message: ClientMessage, to service: ServiceName, on connection: Connection) async {
+        let request = ClientCommandRequest(
+            edge: context.edgeID, connection: connection.id, principal: connection.principal, ip: connection.ip,
+            endpoint: connection.endpoint.kind.rawValue, type: message.type, id: message.id, frame: String(decoding: message.raw, as: UTF8.self),
+            state: connection.state(for: service))
+        let reply: ClientCommandReply
+        do {
+            reply = try await Self.call(service, request, context: context)
+        } catch {
+            connection.send(EdgeFrame.error(error.protocolFailure(requestID: message.id)))
+            return
+        }
+        await CommandReplyApplier(context: context).apply(reply, from: service, to: connection)
+    }
+
+    /// `<service>.command`.
+    static func call(_ service: ServiceName, _ request: ClientCommandRequest, context: EdgeContext) async throws(RPCError) -> ClientCommandReply {
+        let client = context.backends.client(service)
+        switch service {
+        case .menu: return try await client.call(MenuCommand.self, request, timeout: context.commandTimeout)
+        case .scheduler: return try await client.call(SchedulerCommand.self, request, timeout: context.commandTimeout)
+        case .auth, .signer: throw RPCError(code: RPCError.internalCode, message: "\(service) handles no client frames")
+        }
+    }
+}
+
+extension RPCError {
+    /// The `error` frame for a failed call to a service.
+    func protocolFailure(requestID: String?) -> ProtocolFailure {
+        let code: ErrorCode =
+            switch self.code {
+            case RPCError.serviceUnavailableCode: .serviceUnavailable
+            case RPCError.serviceTimeoutCode: .serviceTimeout
+            case RPCError.badRequestCode: .invalidMessage
+            default: .internalError
+            }
+        return ProtocolFailure(code: code, message: message, requestID: requestID)
     }
 }

@@ -3,8 +3,9 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import SwitchboardProtocol
 
-/// Runs one upgraded connection: greets it, reads its frames through the hooks into the handlers, and writes its queue.
+/// Runs one upgraded connection: greets it, reads its frames through the hooks into the router, and writes its queue.
 ///
 /// Reading and writing are separate tasks, so a client that does not read never blocks its own inbound frames, and a
 /// connection cut off for a full queue stops both at once.
@@ -67,7 +68,7 @@ struct WebSocketSession: Sendable {
         switch ClientMessage.parse(raw) {
         case .success(let parsed): message = parsed
         case .failure(let failure):
-            connection.send(ServerFrame.error(failure))
+            connection.send(EdgeFrame.error(failure))
             return
         }
         switch await hooks.beforeMessage(message, on: connection) {
@@ -80,10 +81,10 @@ struct WebSocketSession: Sendable {
                 requestID: message.id,
                 details: retryAfter.map { ["retry_after_seconds": String($0)] }
             )
-            connection.send(ServerFrame.error(failure))
+            connection.send(EdgeFrame.error(failure))
             return
         }
-        await router.dispatch(message, on: connection, context: context)
+        await router.dispatch(message, on: connection)
         await hooks.afterMessage(message, on: connection)
     }
 
@@ -121,6 +122,6 @@ struct WebSocketSession: Sendable {
             serverTime: ServerFrame.now,
             edge: context.edgeID
         )
-        return ServerFrame.make(type, id: "\(type)_\(connection.id)", data: data)
+        return EdgeFrame.make(type, id: "\(type)_\(connection.id)", data: data)
     }
 }

@@ -1,0 +1,74 @@
+import Bus
+import ClientFrames
+import Foundation
+import Logging
+import SwitchboardProtocol
+
+/// `scheduler.connection`: what happens to a connection outside its frames. `connected` records its session
+/// (`session:{sid}`); `disconnected` takes it out of its rooms (the others get `member_left`) and deletes the session;
+/// `room_acl` (auth's notice) takes it out of a room whose ACL no longer admits it, with `room_left` `removed: true`.
+struct ConnectionEvents: Sendable {
+    let rooms: RoomService
+    let sessions: SessionStore
+    let logger: Logger
+
+    struct Removed: Encodable {
+        let room: String
+        let members: [String]
+        let removed: Bool
+        let reason: String
+    }
+
+    func register(on rpc: RPCServer) {
+        rpc.register(SchedulerConnectionEvent.self) { request, _ in try await handle(request) }
+    }
+
+    func handle(_ request: ClientCommandRequest) async throws -> ClientCommandReply {
+        switch request.type {
+        case SchedulerConnectionEvent.connected:
+            try await sessions.open(
+                session: request.connection, user: request.user, ip: request.ip, edge: request.edge,
+                connectedAt: Int64(Date().timeIntervalSince1970 * 1000))
+            return ClientCommandReply()
+        case SchedulerConnectionEvent.disconnected:
+            for room in ConnectionState(text: request.state).roomSet.sorted() {
+                do {
+                    _ = try await rooms.leave(room: room, edge: request.edge, session: request.connection, user: request.user, sessionRooms: nil)
+                } catch {
+                    logger.debug("leaving room \(room) for closed connection \(request.connection) failed: \(error)")
+                }
+            }
+            try await sessions.close(session: request.connection)
+            return ClientCommandReply()
+        case SchedulerConnectionEvent.roomACL:
+            return try await applyACL(request)
+        default:
+            throw RPCError.badRequest("unknown connection event \(request.type.prefix(64))")
+        }
+    }
+
+    private func applyACL(_ request: ClientCommandRequest) async throws -> ClientCommandReply {
+        guard let notice = try? JSONDecoder().decode(RoomACLNotice.self, from: Data(request.frame.utf8)) else {
+            throw RPCError.badRequest("the room ACL notice does not decode")
+        }
+        var state = ConnectionState(text: request.state)
+        var roomSet = state.roomSet
+        guard RoomName.isValid(notice.room), roomSet.contains(notice.room), !RoomAccessCheck.admits(notice, request.principal) else {
+            return ClientCommandReply()
+        }
+        roomSet.remove(notice.room)
+        state.roomSet = roomSet
+        var members: [String] = []
+        do {
+            members = try await rooms.leave(
+                room: notice.room, edge: request.edge, session: request.connection, user: request.user, sessionRooms: roomSet.sorted())
+        } catch {
+            logger.debug("reporting the removal of \(request.connection) from room \(notice.room) failed: \(error)")
+        }
+        let reason = "\(request.user) was removed from the access list of room \(notice.room)"
+        let frame = ServerFrame.make(
+            "room_left", id: ServerFrame.uniqueID("room_left"), data: Removed(room: notice.room, members: members, removed: true, reason: reason))
+        return ClientCommandReply(
+            frames: [String(decoding: frame, as: UTF8.self)], leave: [RoomName.topic(notice.room)], state: state.text)
+    }
+}
