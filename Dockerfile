@@ -14,7 +14,7 @@ COPY Benchmarks Benchmarks
 RUN swift build -c release --static-swift-stdlib \
     && mkdir /out \
     && for exe in ws-edge auth scheduler signer menu switchboard; do cp "$(swift build -c release --show-bin-path)/$exe" /out/; done \
-    && strip /out/*
+    && strip /out/* && cp -R "$(swift build -c release --show-bin-path)/Switchboard_WSEdge.resources" /out/
 
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

@@ -2,13 +2,13 @@
 SWIFT        ?= swift
 # bash for `set -o pipefail`: the test recipe pipes `swift test` through tee and must keep its exit status.
 SHELL        := /bin/bash
-APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server python3-yaml chromium
+APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server python3-yaml chromium nodejs
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 SWIFT_SOURCES = Package.swift Shared Services Tools Tests Benchmarks
 
-.PHONY: help deps build release run up down status test unit-test lint format check-compose bench chaos fuzz clean
+.PHONY: help deps build release run up down status test unit-test lint format check-compose check-assets bench chaos fuzz clean
 
 help:
 	@echo "make run    install what is missing, build (release), start Redis + all services, wait for /health; Ctrl-C stops"
@@ -45,7 +45,7 @@ status:
 	@if [ -x "$(RELEASE_BIN)/switchboard" ]; then $(RELEASE_BIN)/switchboard status; else $(DEBUG_BIN)/switchboard status; fi
 
 ## test: one build of everything (executables included), then every test against those binaries; ends with the 10 slowest.
-test: build lint check-compose
+test: build lint check-compose check-assets
 	@set -o pipefail; mkdir -p .build; \
 	SWITCHBOARD_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log; status=$$?; \
 	python3 .ci/slowest-tests.py .build/test-output.log 10; \
@@ -59,6 +59,11 @@ format:
 
 check-compose:
 	python3 .ci/check-compose.py compose.yaml
+
+## check-assets: the console's JavaScript through node's parser; openapi.json and the pages' links through a structure check.
+check-assets:
+	node --check Services/ws-edge/Console/Assets/console.js
+	python3 .ci/check-assets.py Services/ws-edge
 
 bench: release
 	$(RELEASE_BIN)/switchboard-bench all

@@ -105,6 +105,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Services/ws-edge",
+            // Installed as Switchboard_WSEdge.resources next to ws-edge; read at startup by `EdgeAssets`.
+            resources: [.process("Console/Assets"), .process("Docs/Assets")],
             swiftSettings: strict
         ),
         .executableTarget(
