@@ -172,7 +172,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: [
-                "Bus", "SwitchboardProtocol", "OpenSSLCrypto", "ServiceKit", "Redis", "AuthTokens",
+                "Bus", "SwitchboardProtocol", "OpenSSLCrypto", "ServiceKit", "Redis", "AuthTokens", "ClientKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks",
@@ -183,7 +183,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardChaos",
             dependencies: [
-                "ServiceKit", "Redis", "OpenSSLCrypto", "AuthTokens",
+                "ServiceKit", "Redis", "OpenSSLCrypto", "AuthTokens", "ClientKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -191,10 +191,12 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Raw sockets, hand-made WebSocket frames, free ports: the one client kit of the tests, benchmarks and chaos run.
+        .target(name: "ClientKit", dependencies: ["ServiceKit"], path: "Shared/ClientKit", swiftSettings: strict),
         .target(
             name: "TestSupport",
             dependencies: [
-                "Redis", "ServiceKit", "Bus", "SwitchboardProtocol",
+                "ClientKit", "Redis", "ServiceKit", "Bus", "SwitchboardProtocol",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
