@@ -207,6 +207,7 @@ let package = Package(
         .testTarget(name: "BusTests", dependencies: ["Bus", "SwitchboardProtocol"], swiftSettings: strict),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["OpenSSLCrypto"], swiftSettings: strict),
+        .testTarget(name: "ClientKitTests", dependencies: ["ClientKit"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "OpenSSLCrypto", "AuthTokens", "ClientFrames"],

@@ -13,6 +13,8 @@ final class BenchSystem {
     let redisPort: Int
     private(set) var publicKey: RSAPublicKey?
     private let processes: ProcessGroup
+    /// A fresh JWT secret for this run: the edge and the signer refuse to start without one.
+    private let jwtSecret = Hex.encode(SecureRandom.bytes(32), uppercase: false)
 
     init(binaries: String, runDirectory: String) throws {
         self.binaries = binaries
@@ -39,6 +41,7 @@ final class BenchSystem {
         environment["SWITCHBOARD_LOG_LEVEL"] = "warning"
         environment["SWITCHBOARD_SIGNER_UPSTREAM"] = "ws://127.0.0.1:\(simPort)/"
         environment["SWITCHBOARD_SIGNER_PROBE_SECONDS"] = "0"
+        environment["SWITCHBOARD_JWT_SECRET"] = jwtSecret
         return environment
     }
 
