@@ -122,6 +122,9 @@ public final class RedisServer: Sendable {
         }
     }
 
+    /// One PING with 1 s timeouts: true only for `+PONG` (kept for the other redis launchers of TestSupport).
+    static func ping(port: Int) -> Bool { ProcessGroup.redisAnswersPing(port: port) }
+
     /// Spawns redis-server with output appended to `redis.log` (as a `ChildProcess`, so SIGTERM reaches it).
     private func spawn() throws -> ChildProcess {
         try ChildProcess(
