@@ -2,13 +2,13 @@
 SWIFT        ?= swift
 # bash for `set -o pipefail`: the test recipe pipes `swift test` through tee and must keep its exit status.
 SHELL        := /bin/bash
-APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server redis-sentinel iproute2 python3-yaml chromium docker-compose prometheus
+APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server redis-sentinel iproute2 python3-yaml chromium nodejs docker-compose prometheus
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 SWIFT_SOURCES = Package.swift Shared Services Tools Tests Benchmarks
 
-.PHONY: help deps build release run up down status test unit-test lint format check-compose check-dockerfile check-ops check-edge-links bench chaos multihost fuzz clean
+.PHONY: help deps build release run up down status test unit-test lint format check-compose check-dockerfile check-ops check-edge-links check-assets bench chaos multihost fuzz clean
 
 help:
 	@echo "make run    install what is missing, build (release), start Redis + all services, wait for /health; Ctrl-C stops"
@@ -46,7 +46,7 @@ status:
 	@if [ -x "$(RELEASE_BIN)/switchboard" ]; then $(RELEASE_BIN)/switchboard status; else $(DEBUG_BIN)/switchboard status; fi
 
 ## test: one build of everything (executables included), then every test against those binaries; ends with the 10 slowest.
-test: build lint check-compose check-edge-links
+test: build lint check-compose check-edge-links check-assets
 	@set -o pipefail; mkdir -p .build; \
 	SWITCHBOARD_BIN_DIR=$(DEBUG_BIN) $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log; status=$$?; \
 	python3 .ci/slowest-tests.py .build/test-output.log 10; \
@@ -81,6 +81,11 @@ check-edge-links: build
 	if ldd "$$bin" | grep -i hiredis; then echo "check-edge-links: ws-edge links hiredis; the edge must reach Redis through the services"; exit 1; fi; \
 	if grep -rlnx 'import Redis' Services/ws-edge; then echo "check-edge-links: the files above import Redis"; exit 1; fi; \
 	echo "check-edge-links: ws-edge does not link hiredis"
+
+## check-assets: the console's JavaScript through node's parser; openapi.json and the pages' links through a structure check.
+check-assets:
+	node --check Services/ws-edge/Console/Assets/console.js
+	python3 .ci/check-assets.py Services/ws-edge
 
 bench: release
 	$(RELEASE_BIN)/switchboard-bench all

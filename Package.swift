@@ -116,6 +116,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Services/ws-edge",
+            // Installed as Switchboard_WSEdge.resources next to ws-edge; read at startup by `EdgeAssets`.
+            resources: [.process("Console/Assets"), .process("Docs/Assets")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -184,7 +186,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: [
-                "Bus", "SwitchboardProtocol", "OpenSSLCrypto", "ServiceKit", "Redis", "AuthTokens",
+                "Bus", "SwitchboardProtocol", "OpenSSLCrypto", "ServiceKit", "Redis", "AuthTokens", "ClientKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks",
@@ -195,7 +197,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardChaos",
             dependencies: [
-                "ServiceKit", "Redis", "OpenSSLCrypto", "AuthTokens",
+                "ServiceKit", "Redis", "OpenSSLCrypto", "AuthTokens", "ClientKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -203,10 +205,12 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Raw sockets, hand-made WebSocket frames, free ports: the one client kit of the tests, benchmarks and chaos run.
+        .target(name: "ClientKit", dependencies: ["ServiceKit"], path: "Shared/ClientKit", swiftSettings: strict),
         .target(
             name: "TestSupport",
             dependencies: [
-                "Redis", "ServiceKit", "Bus", "SwitchboardProtocol",
+                "ClientKit", "Redis", "ServiceKit", "Bus", "SwitchboardProtocol",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -219,6 +223,7 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["OpenSSLCrypto"], swiftSettings: strict),
         // The scheduler's client-frame handlers as plain values: their decisions, without Redis or sockets.
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "ClientFrames", "ServiceKit"], swiftSettings: strict),
+        .testTarget(name: "ClientKitTests", dependencies: ["ClientKit"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

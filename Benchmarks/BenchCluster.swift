@@ -1,3 +1,4 @@
+import ClientKit
 import Foundation
 import OpenSSLCrypto
 import Redis
@@ -10,7 +11,7 @@ final class BenchCluster {
     let runDirectory: String
     let httpPort: Int
     let redisPort: Int
-    private(set) var processes: [String: ChildProcess] = [:]
+    private let processes: ProcessGroup
     var extraEnvironment: [String: String]
     /// A fresh JWT secret for this run's processes; benchmarks sign their tokens with it.
     let jwtSecret = Hex.encode(SecureRandom.bytes(32), uppercase: false)
@@ -18,9 +19,9 @@ final class BenchCluster {
     init(binaries: String, environment: [String: String] = [:]) throws {
         self.binaries = binaries
         runDirectory = "/tmp/sbbench-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-        httpPort = try BenchSockets.freePort()
-        redisPort = try BenchSockets.freePort()
+        processes = try ProcessGroup(runDirectory: runDirectory)
+        httpPort = try FreePort.allocate()
+        redisPort = try FreePort.allocate()
         extraEnvironment = environment
     }
 
@@ -47,42 +48,27 @@ final class BenchCluster {
     }
 
     func startRedis() async throws -> RedisClient {
-        guard let redis = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: FileManager.default.isExecutableFile) else {
-            throw BenchFailure("redis-server is not installed")
-        }
-        processes["redis"] = try ChildProcess(
-            executable: redis,
-            arguments: ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", runDirectory],
-            environment: ProcessInfo.processInfo.environment,
-            outputPath: "\(runDirectory)/redis.log"
-        )
-        let client = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: redisPort))
-        let end = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < end {
-            if (try? await client.ping()) != nil { return client }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw BenchFailure("redis-server did not start")
+        try await processes.startRedis(port: redisPort, arguments: ["--save", "", "--appendonly", "no"])
+        return RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: redisPort))
     }
 
     func start(_ name: String, environment overrides: [String: String] = [:]) throws {
         var environment = self.environment
         for (key, value) in overrides { environment[key] = value }
-        processes[name] = try ChildProcess(
-            executable: "\(binaries)/\(name)", environment: environment, outputPath: "\(runDirectory)/\(name).log")
+        try processes.start(name, executable: "\(binaries)/\(name)", environment: environment)
     }
 
     /// Waits until the edge's /health is 200.
     func waitForHealth(timeout: Duration = .seconds(30)) async throws {
         let end = ContinuousClock.now + timeout
         while ContinuousClock.now < end {
-            if let status = try? BenchSockets.httpStatus(port: httpPort, path: "/health"), status == 200 { return }
+            if let status = RawSocket.http(port: httpPort, "GET", "/health")?.status, status == 200 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw BenchFailure("/health did not turn green; logs in \(runDirectory)")
     }
 
-    func pid(_ name: String) -> Int32? { processes[name]?.pid }
+    func pid(_ name: String) -> Int32? { processes.process(name)?.pid }
 
     /// CPU seconds (user + system) the named processes used so far.
     func cpuSeconds(_ names: [String]) -> Double {
@@ -90,9 +76,7 @@ final class BenchCluster {
     }
 
     func stopAll() {
-        for process in processes.values { process.signal(SIGKILL) }
-        for process in processes.values { process.waitForExit(timeout: .seconds(5)) }
-        processes = [:]
+        processes.stopAll()
         try? FileManager.default.removeItem(atPath: runDirectory)
     }
 

@@ -1,3 +1,4 @@
+import ClientKit
 import Foundation
 import OpenSSLCrypto
 import ServiceKit
@@ -11,21 +12,23 @@ final class BenchSystem {
     let simPort: Int
     let redisPort: Int
     private(set) var publicKey: RSAPublicKey?
-    private var processes: [String: ChildProcess] = [:]
+    private let processes: ProcessGroup
+    /// A fresh JWT secret for this run: the edge and the signer refuse to start without one.
+    private let jwtSecret = Hex.encode(SecureRandom.bytes(32), uppercase: false)
 
     init(binaries: String, runDirectory: String) throws {
         self.binaries = binaries
         self.runDirectory = runDirectory
-        httpPort = try BlockingHTTPClient.freePort()
-        simPort = try BlockingHTTPClient.freePort()
-        redisPort = try BlockingHTTPClient.freePort()
-        if let redis = Self.which("redis-server") {
-            processes["redis"] = try ChildProcess(
-                executable: redis,
+        httpPort = try FreePort.allocate()
+        simPort = try FreePort.allocate()
+        redisPort = try FreePort.allocate()
+        processes = try ProcessGroup(runDirectory: runDirectory)
+        // redis-server when installed, not waited for: the signer runs without it, and the edge reconnects.
+        if let redis = try? ProcessGroup.redisServer() {
+            try processes.start(
+                "redis", executable: redis,
                 arguments: ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", runDirectory],
-                environment: ProcessInfo.processInfo.environment,
-                outputPath: "\(runDirectory)/redis.log"
-            )
+                environment: ProcessInfo.processInfo.environment)
         }
     }
 
@@ -38,11 +41,12 @@ final class BenchSystem {
         environment["SWITCHBOARD_LOG_LEVEL"] = "warning"
         environment["SWITCHBOARD_SIGNER_UPSTREAM"] = "ws://127.0.0.1:\(simPort)/"
         environment["SWITCHBOARD_SIGNER_PROBE_SECONDS"] = "0"
+        environment["SWITCHBOARD_JWT_SECRET"] = jwtSecret
         return environment
     }
 
     func startSim(latencyMs: Int, keyBits: Int, serial: Bool) async throws {
-        await stop("signer-sim")
+        await processes.stop("signer-sim")
         try start(
             "signer-sim",
             arguments: [
@@ -62,7 +66,7 @@ final class BenchSystem {
     }
 
     func startSigner(pool: Int, multiplex: Bool, inFlight: Int) async throws {
-        await stop("signer")
+        await processes.stop("signer")
         try start(
             "signer",
             environment: [
@@ -74,7 +78,7 @@ final class BenchSystem {
     }
 
     func startEdgeIfNeeded() async throws {
-        if processes["ws-edge"]?.isRunning == true { return }
+        if processes.process("ws-edge")?.isRunning == true { return }
         try start("ws-edge")
     }
 
@@ -97,33 +101,10 @@ final class BenchSystem {
     private func start(_ name: String, arguments: [String] = [], environment overrides: [String: String] = [:]) throws {
         var environment = self.environment
         for (key, value) in overrides { environment[key] = value }
-        processes[name] = try ChildProcess(
-            executable: "\(binaries)/\(name)",
-            arguments: arguments,
-            environment: environment,
-            outputPath: "\(runDirectory)/\(name).log"
-        )
-    }
-
-    private func stop(_ name: String) async {
-        guard let process = processes.removeValue(forKey: name) else { return }
-        await process.terminate(grace: .seconds(5))
+        try processes.start(name, executable: "\(binaries)/\(name)", arguments: arguments, environment: environment)
     }
 
     func stopAll() {
-        for process in processes.values { process.signal(SIGKILL) }
-        for process in processes.values { process.waitForExit(timeout: .seconds(5)) }
-        processes = [:]
-    }
-
-    static func which(_ program: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(directory)/\(program)") {
-            return "\(directory)/\(program)"
-        }
-        for directory in ["/usr/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(directory)/\(program)") {
-            return "\(directory)/\(program)"
-        }
-        return nil
+        processes.stopAll()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthTokens
+import ClientKit
 import Foundation
 
 /// Chat fan-out end to end: R rooms × M members on one edge, S of them sending at a fixed total rate; every message goes
@@ -49,8 +50,8 @@ struct ChatBenchmark: AsyncParsableCommand {
         for room in 0..<rooms {
             for member in 0..<members {
                 let token = try await authority.issueAccess(user: "bench\(room)x\(member)", roles: ["viewer"], lifetime: .seconds(3600)).token
-                let fd = try BenchSockets.openWebSocket(port: cluster.httpPort, path: "/ws?token=\(token)")
-                try BenchSockets.sendAll(fd, BenchSockets.textFrame(#"{"type":"join_room","id":"join","data":{"room":"bench-\#(room)"}}"#))
+                let fd = try RawSocket.openWebSocket(port: cluster.httpPort, path: "/ws?token=\(token)")
+                try RawSocket.write(fd, WebSocketFrame.text(#"{"type":"join_room","id":"join","data":{"room":"bench-\#(room)"}}"#))
                 sockets.append(fd)
             }
         }
@@ -126,7 +127,7 @@ struct ChatBenchmark: AsyncParsableCommand {
             let sender = sending[index % sending.count]
             let stamp = DispatchTime.now().uptimeNanoseconds
             let frame = #"{"type":"chat_message","id":"m\#(index)","data":{"room":"\#(sender.room)","content":"t=\#(stamp);bench"}}"#
-            ChatSockets.send(sender.fd, ChatSockets.frame(opcode: 0x1, Array(frame.utf8)))
+            RawSocket.sendAll(sender.fd, WebSocketFrame.text(frame))
         }
         let sendEnd = clock.now
         try await Task.sleep(for: .milliseconds(500))  // the last messages arrive

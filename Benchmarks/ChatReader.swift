@@ -1,3 +1,4 @@
+import ClientKit
 import Foundation
 import Synchronization
 
@@ -50,7 +51,7 @@ final class ChatReader: Sendable {
 
     private func loop() {
         var pollSet = sockets.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        var splitters = Array(repeating: FrameSplitter(), count: sockets.count)
+        var splitters = Array(repeating: ServerFrameParser(), count: sockets.count)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var latencies: [UInt64] = []
         var joined = 0
@@ -66,7 +67,7 @@ final class ChatReader: Sendable {
                 let now = DispatchTime.now().uptimeNanoseconds
                 while let frame = splitters[index].next() {
                     if frame.opcode == 9 {
-                        ChatSockets.send(pollSet[index].fd, ChatSockets.frame(opcode: 0xA, Array(frame.payload)))
+                        RawSocket.sendAll(pollSet[index].fd, WebSocketFrame.masked(Array(frame.payload), opcode: 0xA))
                         continue
                     }
                     guard frame.opcode == 1 else { continue }
@@ -101,37 +102,5 @@ final class ChatReader: Sendable {
             index += 1
         }
         return value > 0 ? value : nil
-    }
-}
-
-/// Client frames the chat benchmark writes on its non-blocking sockets.
-enum ChatSockets {
-    /// A masked client frame (text 0x1, pong 0xA).
-    static func frame(opcode: UInt8, _ payload: [UInt8]) -> [UInt8] {
-        var frame: [UInt8] = [0x80 | opcode]
-        if payload.count < 126 {
-            frame.append(0x80 | UInt8(payload.count))
-        } else {
-            frame += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xff)]
-        }
-        let mask: [UInt8] = [7, 13, 29, 31]
-        frame += mask
-        frame += payload.enumerated().map { $0.element ^ mask[$0.offset & 3] }
-        return frame
-    }
-
-    /// Writes all of `bytes`, waiting out a full socket buffer.
-    static func send(_ fd: Int32, _ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent > 0 {
-                offset += sent
-            } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-                usleep(100)
-            } else {
-                return
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClientKit
 import Foundation
 import Redis
 
@@ -39,8 +40,8 @@ struct FanoutBenchmark: AsyncParsableCommand {
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
         for _ in 0..<clients {
-            let fd = try BenchSockets.openWebSocket(port: cluster.httpPort, path: "/ws")
-            try BenchSockets.sendAll(fd, BenchSockets.textFrame(subscribe))
+            let fd = try RawSocket.openWebSocket(port: cluster.httpPort, path: "/ws")
+            try RawSocket.write(fd, WebSocketFrame.text(subscribe))
             sockets.append(fd)
         }
         let writer = Task { await stampLoop(redis) }
@@ -105,14 +106,14 @@ final class FanoutReader {
     }
 
     private let sockets: [Int32]
-    private var splitters: [FrameSplitter]
+    private var splitters: [ServerFrameParser]
     private var buffer = [UInt8](repeating: 0, count: 1 << 18)
     private static let stampMarker = Array(#""values":{"0":"#.utf8)
     private static let batchMarker = Array(#"{"type":"data_batch""#.utf8)
 
     init(sockets: [Int32]) {
         self.sockets = sockets
-        splitters = Array(repeating: FrameSplitter(), count: sockets.count)
+        splitters = Array(repeating: ServerFrameParser(), count: sockets.count)
         for fd in sockets { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthTokens
+import ClientKit
 import Foundation
 
 /// Many idle authenticated WebSocket connections on one edge: upgrades/s (JWT check + auth's per-IP policy), and the
@@ -32,13 +33,13 @@ struct IdleBenchmark: AsyncParsableCommand {
         // A few connections first, so the baseline includes what the first connection allocates once.
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
-        for index in 0..<10 { sockets.append(try BenchSockets.openWebSocket(port: cluster.httpPort, path: "/ws?token=\(tokens[index % users])")) }
+        for index in 0..<10 { sockets.append(try RawSocket.openWebSocket(port: cluster.httpPort, path: "/ws?token=\(tokens[index % users])")) }
         try await Task.sleep(for: .milliseconds(500))
         let baseline = ProcessStats.rss(edge)
         let cpuBefore = cluster.cpuSeconds(["ws-edge", "auth", "redis"])
         let start = ContinuousClock.now
         for index in 10..<target {
-            sockets.append(try BenchSockets.openWebSocket(port: cluster.httpPort, path: "/ws?token=\(tokens[index % users])"))
+            sockets.append(try RawSocket.openWebSocket(port: cluster.httpPort, path: "/ws?token=\(tokens[index % users])"))
         }
         let elapsed = (ContinuousClock.now - start).seconds
         let cpu = cluster.cpuSeconds(["ws-edge", "auth", "redis"]) - cpuBefore

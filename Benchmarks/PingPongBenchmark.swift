@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClientKit
 import Foundation
 
 /// Request/response over WebSocket: C clients each keep one `ping` in flight; reports round trips/s and latency.
@@ -24,11 +25,11 @@ struct PingPongBenchmark: AsyncParsableCommand {
         try await cluster.waitForHealth()
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
-        for _ in 0..<clients { sockets.append(try BenchSockets.openWebSocket(port: cluster.httpPort, path: "/ws")) }
+        for _ in 0..<clients { sockets.append(try RawSocket.openWebSocket(port: cluster.httpPort, path: "/ws")) }
         for fd in sockets { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-        var splitters = Array(repeating: FrameSplitter(), count: clients)
+        var splitters = Array(repeating: ServerFrameParser(), count: clients)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        let ping = BenchSockets.textFrame(#"{"type":"ping","id":"p"}"#)
+        let ping = WebSocketFrame.text(#"{"type":"ping","id":"p"}"#)
         print("pingpong: \(clients) clients, one ping in flight each (message rate limit lifted; the rate-limit hook still asks auth per frame)")
         var rates = Samples()
         var p50s = Samples()
@@ -41,7 +42,7 @@ struct PingPongBenchmark: AsyncParsableCommand {
             let start = Date()
             for index in 0..<clients {
                 sentAt[index] = Date().timeIntervalSince1970
-                try BenchSockets.sendAll(sockets[index], ping)
+                try RawSocket.write(sockets[index], ping)
             }
             while Date().timeIntervalSince(start) < seconds {
                 guard poll(&pollSet, nfds_t(clients), 100) > 0 else { continue }
@@ -56,7 +57,7 @@ struct PingPongBenchmark: AsyncParsableCommand {
                         let now = Date().timeIntervalSince1970
                         latencies.add((now - sentAt[index]) * 1000)
                         sentAt[index] = now
-                        try BenchSockets.sendAll(sockets[index], ping)
+                        try RawSocket.write(sockets[index], ping)
                     }
                 }
             }
@@ -66,7 +67,7 @@ struct PingPongBenchmark: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(300))
             for index in 0..<clients {
                 while buffer.withUnsafeMutableBytes({ recv(sockets[index], $0.baseAddress, $0.count, 0) }) > 0 {}
-                splitters[index] = FrameSplitter()
+                splitters[index] = ServerFrameParser()
             }
             let rate = Double(latencies.values.count) / elapsed
             rates.add(rate)

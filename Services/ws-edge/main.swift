@@ -102,9 +102,17 @@ StatusRoute(
     authenticator: authenticator, timeout: .seconds(2)
 ).register(on: router)
 MetricsRoute(registry: metricsRegistry, backends: backends, timeout: .seconds(1), authenticator: authenticator).register(on: router)
-ConsoleRoute().register(on: router)
-DocsRoutes().register(on: router)
-MessageSchemaRoute(messages: messageRouter).register(on: router)
+let assets: EdgeAssets
+let apiDocument: APIDocument
+do {
+    assets = try EdgeAssets(directory: ProcessInfo.processInfo.environment["SWITCHBOARD_EDGE_ASSETS"])
+    apiDocument = try APIDocument(assets: assets)
+} catch {
+    fail("\(error)")
+}
+ConsoleRoute(assets: assets).register(on: router)
+DocsRoutes(assets: assets, document: apiDocument).register(on: router)
+MessageSchemaRoute(messages: messageRouter, examples: apiDocument.websocketExamples).register(on: router)
 
 let server = EdgeServer(
     host: config.httpHost,

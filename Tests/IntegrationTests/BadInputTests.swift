@@ -291,7 +291,7 @@ final class FuzzLane {
     let path: String
     let window = 64
     private var fd: Int32 = -1
-    private var splitter = ServerFrameSplitter()
+    private var splitter = ServerFrameParser()
     private var tally = FuzzTally()
 
     init(port: Int, path: String) {
@@ -326,7 +326,7 @@ final class FuzzLane {
             } else if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 closedWith = .some(nil)
             }
-            while closedWith == nil, let (opcode, payload) = splitter.next() {
+            while closedWith == nil, let (opcode, payload) = splitter.next().map({ ($0.opcode, Array($0.payload)) }) {
                 switch opcode {
                 case 0x9:
                     sendAll(RawHTTPConnection.maskedFrame(payload, opcode: 0xA))
@@ -418,7 +418,7 @@ final class FuzzLane {
     /// A fresh upgraded connection; bytes after the 101 head (the greeting) go to the splitter.
     private func reconnect() -> Bool {
         if fd >= 0 { close(fd) }
-        splitter = ServerFrameSplitter()
+        splitter = ServerFrameParser()
         for _ in 0..<50 {
             if let (socket, rest) = Self.upgrade(port: port, path: path) {
                 fd = socket
@@ -516,41 +516,12 @@ enum FuzzSocket {
     }
 
     static func connect(port: Int) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var timeout = timeval(tv_sec: 15, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else {
-            close(fd)
-            return nil
-        }
-        return fd
+        try? RawSocket.connect(port: port, timeout: .seconds(15))
     }
 
     @discardableResult
     static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent > 0 {
-                offset += sent
-            } else if sent < 0 && errno == EINTR {
-                continue
-            } else {
-                return false
-            }
-        }
-        return true
+        RawSocket.sendAll(fd, bytes)
     }
 
     /// Reads up to the end of an HTTP head; returns the head and whatever followed it.
@@ -608,31 +579,5 @@ enum FuzzSocket {
             body = Array(body.prefix(length))
         }
         return Response(status: status, body: body, close: headers["connection"] == "close")
-    }
-}
-
-/// Splits a stream of unmasked server frames into (opcode, payload).
-struct ServerFrameSplitter {
-    private var buffer: [UInt8] = []
-
-    mutating func append(_ bytes: ArraySlice<UInt8>) { buffer += bytes }
-
-    mutating func next() -> (UInt8, [UInt8])? {
-        guard buffer.count >= 2 else { return nil }
-        var length = Int(buffer[1] & 0x7F)
-        var header = 2
-        if length == 126 {
-            guard buffer.count >= 4 else { return nil }
-            length = Int(buffer[2]) << 8 | Int(buffer[3])
-            header = 4
-        } else if length == 127 {
-            guard buffer.count >= 10 else { return nil }
-            length = (0..<8).reduce(0) { $0 << 8 | Int(buffer[2 + $1]) }
-            header = 10
-        }
-        guard buffer.count >= header + length else { return nil }
-        let frame = (buffer[0] & 0x0F, Array(buffer[header..<(header + length)]))
-        buffer.removeFirst(header + length)
-        return frame
     }
 }

@@ -13,7 +13,7 @@ struct ConsoleTests {
     static let admin = "console-admin"
     static let password = "Console-test-pw-2024!"
 
-    @Test func theConsoleServesOneSelfContainedPage() async throws {
+    @Test func theConsolePageAndItsScriptAndStyleComeFromThisEdgeOnly() async throws {
         let cluster = try await Cluster.start()
         defer { cluster.shutdown() }
         let page = try await cluster.http("GET", "/")
@@ -28,10 +28,24 @@ struct ConsoleTests {
         ] {
             #expect(html.contains("id=\"\(id)\""), "the page has #\(id)")
         }
-        // Offline: no external script, style, image or font.
+        // Offline: no external script, style, image or font; no inline script may run.
         #expect(html.range(of: #"(src|href)\s*=\s*"(https?:)?//"#, options: .regularExpression) == nil)
-        #expect(!html.contains("<script src"))
-        #expect(page.headers["content-security-policy"]?.contains("default-src 'none'") == true)
+        let policy = page.headers["content-security-policy"] ?? ""
+        #expect(policy.contains("default-src 'none'") && policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "\(policy)")
+        // The script and style the page names are served by the edge, as files with their media types.
+        #expect(html.contains(#"<script src="/assets/console.js"></script>"#))
+        #expect(html.contains(#"<link rel="stylesheet" href="/assets/console.css">"#))
+        let script = try await cluster.http("GET", "/assets/console.js")
+        #expect(script.status == 200 && script.headers["content-type"] == "text/javascript; charset=utf-8")
+        #expect(script.text.contains("new WebSocket("), "the console script opens the WebSocket")
+        let style = try await cluster.http("GET", "/assets/console.css")
+        #expect(style.status == 200 && style.headers["content-type"] == "text/css; charset=utf-8")
+        #expect(style.text.contains("#conn-status"))
+        // Only those two names answer: nothing else of the bundle or the disk is reachable.
+        for name in ["openapi.json", "console.html", "..%2Fconsole.html", "%2e%2e%2fetc%2fpasswd", "nothing.js"] {
+            let other = try await cluster.http("GET", "/assets/\(name)")
+            #expect(other.status == 404, "/assets/\(name) answers \(other.status)")
+        }
     }
 
     @Test func theConsoleDrivenInChromiumShowsDataChatsAndErrors() async throws {

@@ -13,7 +13,7 @@ struct DocsTests {
     /// probes send no body and the keys do not exist).
     static let probeValues = [
         "channel": "1001", "type": "T", "key": "docs-probe", "name": "docs-probe-user", "room": "docs-probe-room", "ip": "192.0.2.1",
-        "role": "docs-probe", "user": "anonymous",
+        "role": "docs-probe", "user": "anonymous", "file": "console.js",
     ]
 
     static func document(_ cluster: Cluster) async throws -> [String: Any] {
@@ -51,6 +51,9 @@ struct DocsTests {
         let info = document["info"] as? [String: Any] ?? [:]
         #expect((info["title"] as? String)?.isEmpty == false)
         #expect((info["version"] as? String)?.isEmpty == false)
+        // The file is written by hand: its version follows the code's.
+        let health = try await cluster.http("GET", "/health").json()
+        #expect(info["version"] as? String == (health["edge"] as? [String: Any])?["version"] as? String, "info.version is the edge's version")
         let paths = try #require(document["paths"] as? [String: Any])
         #expect(paths.count >= 30, "only \(paths.count) paths")
 
@@ -212,6 +215,9 @@ struct DocsTests {
         // Offline: nothing is fetched from another host.
         #expect(html.range(of: #"(src|href)\s*=\s*"(https?:)?//"#, options: .regularExpression) == nil, "/docs loads nothing from elsewhere")
         #expect(!html.contains("<script"), "/docs needs no script")
+        // Filled in from the document: no template marker is left, and each tag's section is there.
+        #expect(!html.contains("<!--CONTENT-->") && !html.contains("<!--VERSION-->"))
+        for tag in ["ws-edge", "auth", "menu", "signer", "scheduler"] { #expect(html.contains("<section id=\"tag-\(tag)\">"), "/docs has \(tag)") }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import OpenSSLCrypto
+import TestSupport
 
 /// SplitMix64: a tiny, fast generator whose whole state is one seed, so a failing bad-input run is reproduced exactly by
 /// printing that seed and running it again.
@@ -318,14 +319,7 @@ struct MalformedInputGenerator {
     }
 
     private static func masked(_ payload: [UInt8], first: UInt8) -> [UInt8] {
-        var frame = [first]
-        let mask: [UInt8] = [0x0A, 0x0B, 0x0C, 0x0D]
-        if payload.count < 126 {
-            frame.append(0x80 | UInt8(payload.count))
-        } else {
-            frame += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
-        }
-        return frame + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        WebSocketFrame.masked(payload, first: first)
     }
 
     // MARK: HTTP bodies

@@ -9,48 +9,16 @@ final class PeerSocket: @unchecked Sendable {
 
     /// Connects from `source` (port chosen by the kernel) to `destination`:`port`.
     init(port: Int, from source: String = "127.0.0.1", to destination: String = "127.0.0.1") throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket() failed: \(String(cString: strerror(errno)))") }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var local = Self.address(source, port: 0)
-        var remote = Self.address(destination, port: port)
-        let bound = withUnsafePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        let connected =
-            bound == 0
-            && withUnsafePointer(to: &remote) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            } == 0
-        guard connected else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw HarnessError("connect from \(source) to \(destination):\(port) failed: \(reason)")
-        }
+        fd = try RawSocket.connect(port: port, host: destination, from: source)
+        RawSocket.setTimeout(fd, .seconds(5))
     }
 
     deinit { close(fd) }
 
-    private static func address(_ ip: String, port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr(ip)
-        return address
-    }
-
     /// Sends everything, or returns false when the peer is gone.
     @discardableResult
     func send(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { return false }
-            offset += sent
-        }
-        return true
+        RawSocket.sendAll(fd, Array(text.utf8))
     }
 
     /// True when the edge has closed (or reset) the connection, without waiting and without consuming data.
@@ -64,21 +32,7 @@ final class PeerSocket: @unchecked Sendable {
 
     /// Reads until the peer closes or `timeout` passes; returns what arrived and whether the peer closed.
     func readUntilClosed(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        let end = ContinuousClock.now + timeout
-        while ContinuousClock.now < end {
-            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 50) > 0 else { continue }
-            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if count == 0 { return (result, true) }
-            if count < 0 {
-                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { continue }
-                return (result, true)
-            }
-            result += buffer[..<count]
-        }
-        return (result, false)
+        RawSocket.readUntilClosed(fd, timeout: timeout)
     }
 
     /// Reads until the end of a response head and the `Content-Length` bytes after it, or `timeout`.

@@ -50,8 +50,7 @@ final class SchemaLane: @unchecked Sendable {
         guard let (fd, rest) = FuzzLane.upgrade(port: port, path: path) else {
             return Result(failures: ["\(path): cannot connect"])
         }
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        RawSocket.setTimeout(fd, .seconds(1), send: false)
         let reader = Thread { self.read(fd, rest) }
         reader.stackSize = 4 << 20
         reader.start()
@@ -101,11 +100,11 @@ final class SchemaLane: @unchecked Sendable {
     }
 
     private func read(_ fd: Int32, _ rest: [UInt8]) {
-        var splitter = ServerFrameSplitter()
+        var splitter = ServerFrameParser()
         splitter.append(rest[...])
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         reading: while true {
-            while let (opcode, payload) = splitter.next() {
+            while let (opcode, payload) = splitter.next().map({ ($0.opcode, Array($0.payload)) }) {
                 switch opcode {
                 case 0x1: condition.withLock { take(payload) }
                 case 0x9: _ = FuzzSocket.sendAll(fd, RawHTTPConnection.maskedFrame(payload, opcode: 0xA))

@@ -17,7 +17,7 @@ public final class Cluster: @unchecked Sendable {
     public let httpPort: Int
     public let binaries: String
     public let extraEnvironment: [String: String]
-    private var processes: [String: ChildProcess] = [:]
+    private let processes: ProcessGroup
     private var isShutDown = false
 
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(httpPort)")! }
@@ -32,7 +32,7 @@ public final class Cluster: @unchecked Sendable {
     private init(redis: RedisServer, environment: [String: String]) throws {
         self.redis = redis
         runDirectory = "/tmp/sbrun-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        processes = try ProcessGroup(runDirectory: runDirectory)
         httpPort = try FreePort.allocate()
         binaries = Self.binaryDirectory
         extraEnvironment = environment
@@ -85,11 +85,9 @@ public final class Cluster: @unchecked Sendable {
         return environment
     }
 
-    public func logPath(_ name: String) -> String { "\(runDirectory)/\(name).log" }
+    public func logPath(_ name: String) -> String { processes.logPath(name) }
 
-    public func log(_ name: String) -> String {
-        (try? String(contentsOfFile: logPath(name), encoding: .utf8)) ?? ""
-    }
+    public func log(_ name: String) -> String { processes.log(name) }
 
     /// Starts (or restarts) one process; `name` is the executable, `as` names its instance (for a second edge).
     @discardableResult
@@ -99,31 +97,24 @@ public final class Cluster: @unchecked Sendable {
         arguments: [String] = [],
         environment overrides: [String: String] = [:]
     ) throws -> ChildProcess {
-        let name = name ?? executable
-        let path = "\(binaries)/\(executable)"
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw HarnessError("\(path) is missing: run `swift build` (or `make build`) before the tests")
-        }
         var environment = self.environment
         for (key, value) in overrides { environment[key] = value }
         // Every Switchboard executable unblocks SIGTERM/SIGINT in its first statement; until then a stop waits for it.
-        let child = try ChildProcess(
-            executable: path, arguments: arguments, environment: environment, outputPath: logPath(name), holdingStopSignals: true)
-        processes[name] = child
-        return child
+        return try processes.start(
+            name ?? executable, executable: "\(binaries)/\(executable)", arguments: arguments, environment: environment, holdingStopSignals: true)
     }
 
-    public func process(_ name: String) -> ChildProcess? { processes[name] }
+    public func process(_ name: String) -> ChildProcess? { processes.process(name) }
 
-    public func pid(_ name: String) -> Int32? { processes[name]?.pid }
+    public func pid(_ name: String) -> Int32? { process(name)?.pid }
 
     public func kill9(_ name: String) {
-        processes[name]?.kill9()
+        processes.kill9(name)
     }
 
     /// Sends SIGTERM and waits; returns the exit status, or nil when it had to be killed after `timeout`.
     public func terminate(_ name: String, timeout: Duration = .seconds(10)) async -> Int32? {
-        await processes[name]?.terminate(grace: timeout)
+        await process(name)?.terminate(grace: timeout)
     }
 
     /// Runs an executable to completion (bounded by `timeout`) with the cluster's environment; returns its status and output.
@@ -200,8 +191,7 @@ public final class Cluster: @unchecked Sendable {
     public func shutdown() {
         guard !isShutDown else { return }
         isShutDown = true
-        for process in processes.values { process.signal(SIGKILL) }
-        for process in processes.values { process.waitForExit(timeout: .seconds(10)) }
+        processes.stopAll()
         redis.stop()
         if ProcessInfo.processInfo.environment["SWITCHBOARD_KEEP_TEST_RUN_DIR"] == nil {
             try? FileManager.default.removeItem(atPath: runDirectory)

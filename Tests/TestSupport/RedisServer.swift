@@ -48,7 +48,7 @@ public final class RedisServer: Sendable {
     /// Starts `redis-server` on a free port (or `port`) in a fresh temporary directory and waits up to 10 s for PING.
     /// Throws with the server's log if it does not come up. `extraArguments` are appended to the command line.
     public static func start(appendOnly: Bool = true, port: Int? = nil, extraArguments: [String] = []) async throws -> RedisServer {
-        let executable = try findExecutable()
+        let executable = try ProcessGroup.redisServer()
         let port = try port ?? FreePort.allocate()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-test-\(port)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -106,22 +106,24 @@ public final class RedisServer: Sendable {
     private var logURL: URL { directory.appendingPathComponent("redis.log") }
 
     private func launch() async throws {
-        try state.withLock { state in
+        let child = try state.withLock { state in
             if state.stopped { throw StartError(description: "redis-server on port \(port) was stopped") }
             if state.child != nil { throw StartError(description: "redis-server on port \(port) is already running") }
-            state.child = try spawn()
+            let child = try spawn()
+            state.child = child
+            return child
         }
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(10)
-        while clock.now < deadline {
-            if let status = reapIfExited() {
-                throw StartError(description: "redis-server on port \(port) exited (wait status \(status)):\n\(log())")
-            }
-            if Self.ping(port: port) { return }
-            try await Task.sleep(for: .milliseconds(20))
+        do {
+            try await ProcessGroup.waitForRedis(port: port, child: child, timeout: .seconds(10)) { log() }
+        } catch {
+            // An exited server is forgotten (so `restart` can launch again); a silent one stays for `stop` to kill.
+            if child.exitStatus != nil { state.withLock { if $0.child === child { $0.child = nil } } }
+            throw StartError(description: "\(error)")
         }
-        throw StartError(description: "redis-server on port \(port) did not answer PING within 10 s:\n\(log())")
     }
+
+    /// One PING with 1 s timeouts: true only for `+PONG` (kept for the other redis launchers of TestSupport).
+    static func ping(port: Int) -> Bool { ProcessGroup.redisAnswersPing(port: port) }
 
     /// Spawns redis-server with output appended to `redis.log` (as a `ChildProcess`, so SIGTERM reaches it).
     private func spawn() throws -> ChildProcess {
@@ -131,47 +133,5 @@ public final class RedisServer: Sendable {
             environment: ProcessInfo.processInfo.environment,
             outputPath: logURL.path
         )
-    }
-
-    /// The exit status if the current server process has exited, else nil.
-    private func reapIfExited() -> Int32? {
-        state.withLock { state -> Int32? in
-            guard let child = state.child else { return -1 }
-            guard let status = child.exitStatus else { return nil }
-            state.child = nil
-            return status
-        }
-    }
-
-    private static func findExecutable() throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let candidates = path.split(separator: ":").map { "\($0)/redis-server" } + ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw StartError(description: "redis-server not found in PATH or /usr/bin (apt-get install redis-server)")
-        }
-        return found
-    }
-
-    /// One PING over a raw socket with 1 s timeouts: true only for `+PONG` (not `-LOADING`).
-    static func ping(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return false }
-        let request = Array("PING\r\n".utf8)
-        guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return false }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = recv(fd, &buffer, buffer.count, 0)
-        return count >= 5 && buffer.prefix(5) == Array("+PONG".utf8)[...]
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthTokens
+import ClientKit
 import Foundation
 import Redis
 import Synchronization
@@ -171,7 +172,7 @@ final class ChaosRun: @unchecked Sendable {
         report.line("HTTP load: " + load.summary.joined(separator: "; ") + "; cut off by the edge kill: \(load.cutByEdgeKill)")
         for problem in load.unexpected { report.fail("HTTP load: \(problem)") }
         for crash in cluster.crashed() { report.fail("a process died on its own: \(crash)") }
-        let health = await blocking { ChaosSockets.http(port: self.port, "GET", "/health")?.status }
+        let health = await blocking { RawSocket.http(port: self.port, "GET", "/health")?.status }
         report.check(health == 200, "/health is \(health.map(String.init) ?? "silent") at the end")
     }
 
@@ -180,7 +181,7 @@ final class ChaosRun: @unchecked Sendable {
     func startSystem() async throws {
         try await cluster.startRedis()
         for name in ["signer-sim"] + ChaosCluster.services + ChaosCluster.edges { try cluster.start(name) }
-        guard await waitFor(seconds: 60, { ChaosSockets.http(port: self.port, "GET", "/health")?.status == 200 }) != nil else {
+        guard await waitFor(seconds: 60, { RawSocket.http(port: self.port, "GET", "/health")?.status == 200 }) != nil else {
             throw ChaosFailure("/health did not turn green; logs in \(cluster.runDirectory)")
         }
         guard await waitFor(seconds: 30, { self.probe("signer") }) != nil else { throw ChaosFailure("/getCode never answered 200") }
@@ -190,7 +191,7 @@ final class ChaosRun: @unchecked Sendable {
             ["HSET", "comsrv:1001:T", "1", "25.6", "2", "101.3"], ["HSET", "comsrv:1002:T", "1", "7.5"], ["HSET", "comsrv:1001:S", "1", "1"],
         ])
         let registered = await blocking {
-            ChaosSockets.http(
+            RawSocket.http(
                 port: self.port, "POST", "/api/auth/register", body: #"{"username":"\#(self.loadUser.0)","password":"\#(self.loadUser.1)"}"#)?
                 .status
         }
@@ -233,7 +234,7 @@ final class ChaosRun: @unchecked Sendable {
         plan.append(.sender)
         for role in plan {
             let path = try await path(for: fleet.clients.count, role: role)
-            guard let fd = await blocking({ ChaosSockets.openWebSocket(port: self.port, path: path) }) else {
+            guard let fd = await blocking({ try? RawSocket.openWebSocket(port: self.port, path: path, timeout: .seconds(5)) }) else {
                 throw ChaosFailure("a \(role.rawValue) client could not connect")
             }
             let index = fleet.add(fd, role: role)
@@ -278,15 +279,15 @@ final class ChaosRun: @unchecked Sendable {
     func probe(_ service: String) -> Bool {
         switch service {
         case "auth":
-            return ChaosSockets.http(
+            return RawSocket.http(
                 port: port, "POST", "/api/auth/login", body: #"{"username":"\#(loadUser.0)","password":"\#(loadUser.1)"}"#)?.status == 200
         case "menu":
-            return ChaosSockets.http(port: port, "GET", "/api/menu/version")?.status == 200
+            return RawSocket.http(port: port, "GET", "/api/menu/version")?.status == 200
         case "signer":
-            guard let answer = ChaosSockets.http(port: port, "POST", "/getCode", body: HTTPLoad.getCodeBody("probe")) else { return false }
-            return answer.status == 200 && answer.body.contains(#""code":200"#)
+            guard let answer = RawSocket.http(port: port, "POST", "/getCode", body: HTTPLoad.getCodeBody("probe")) else { return false }
+            return answer.status == 200 && String(decoding: answer.body, as: UTF8.self).contains(#""code":200"#)
         default:
-            return ChaosSockets.http(port: port, "GET", "/api/alarms")?.status == 200
+            return RawSocket.http(port: port, "GET", "/api/alarms")?.status == 200
         }
     }
 
@@ -297,11 +298,11 @@ final class ChaosRun: @unchecked Sendable {
         switch service {
         case "auth":
             status =
-                ChaosSockets.http(port: port, "POST", "/api/auth/login", body: #"{"username":"\#(loadUser.0)","password":"\#(loadUser.1)"}"#)?
+                RawSocket.http(port: port, "POST", "/api/auth/login", body: #"{"username":"\#(loadUser.0)","password":"\#(loadUser.1)"}"#)?
                 .status
-        case "menu": status = ChaosSockets.http(port: port, "GET", "/api/menu/version")?.status
-        case "signer": status = ChaosSockets.http(port: port, "POST", "/getCode", body: HTTPLoad.getCodeBody("probe"))?.status
-        default: status = ChaosSockets.http(port: port, "GET", "/api/alarms")?.status
+        case "menu": status = RawSocket.http(port: port, "GET", "/api/menu/version")?.status
+        case "signer": status = RawSocket.http(port: port, "POST", "/getCode", body: HTTPLoad.getCodeBody("probe"))?.status
+        default: status = RawSocket.http(port: port, "GET", "/api/alarms")?.status
         }
         return (status ?? 0, Double(nowNanos() - started) / 1e6)
     }
@@ -354,7 +355,7 @@ final class ChaosRun: @unchecked Sendable {
         let accounts = (0..<10).map { ("chaos-account-\($0)", "chaos-password-\($0)") }
         for (user, password) in accounts {
             let status = await blocking {
-                ChaosSockets.http(port: self.port, "POST", "/api/auth/register", body: #"{"username":"\#(user)","password":"\#(password)"}"#)?.status
+                RawSocket.http(port: self.port, "POST", "/api/auth/register", body: #"{"username":"\#(user)","password":"\#(password)"}"#)?.status
             }
             report.check(status == 201, "registering \(user) before the Redis restart answered \(status.map(String.init) ?? "nothing")")
         }
@@ -377,7 +378,7 @@ final class ChaosRun: @unchecked Sendable {
         try await cluster.startRedis()
         let restartAt = nowNanos()
         chat.withLock { $0.paused = false }
-        let healthy = await waitFor(seconds: 30, since: restartAt) { ChaosSockets.http(port: self.port, "GET", "/health")?.status == 200 }
+        let healthy = await waitFor(seconds: 30, since: restartAt) { RawSocket.http(port: self.port, "GET", "/health")?.status == 200 }
         let loginBack = await waitFor(seconds: 30, since: restartAt) { self.probe("auth") }
         let telemetryBack = await telemetryRecovery(after: restartAt, limitMs: 5000, what: "after the Redis restart")
         var ackBack: Double?
@@ -389,7 +390,7 @@ final class ChaosRun: @unchecked Sendable {
         var lostAccounts: [String] = []
         for (user, password) in accounts {
             let status = await blocking {
-                ChaosSockets.http(port: self.port, "POST", "/api/auth/login", body: #"{"username":"\#(user)","password":"\#(password)"}"#)?.status
+                RawSocket.http(port: self.port, "POST", "/api/auth/login", body: #"{"username":"\#(user)","password":"\#(password)"}"#)?.status
             }
             if status != 200 { lostAccounts.append("\(user) (\(status.map(String.init) ?? "no answer"))") }
         }
@@ -426,7 +427,7 @@ final class ChaosRun: @unchecked Sendable {
         for index in onB {
             let role = clients[index].role
             let path = try await path(for: index, role: role)
-            guard let fd = await blocking({ ChaosSockets.openWebSocket(port: self.port, path: path) }) else {
+            guard let fd = await blocking({ try? RawSocket.openWebSocket(port: self.port, path: path, timeout: .seconds(5)) }) else {
                 reconnectFailures += 1
                 continue
             }

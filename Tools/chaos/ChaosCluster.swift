@@ -1,3 +1,4 @@
+import ClientKit
 import Foundation
 import Logging
 import OpenSSLCrypto
@@ -17,7 +18,7 @@ final class ChaosCluster {
     let redisPort: Int
     let simPort: Int
     let fsync: String
-    private var processes: [String: ChildProcess] = [:]
+    private let processes: ProcessGroup
     /// A fresh JWT secret for this run's processes; the load clients sign their tokens with it.
     let jwtSecret = Hex.encode(SecureRandom.bytes(32), uppercase: false)
 
@@ -25,10 +26,11 @@ final class ChaosCluster {
         self.binaries = binaries
         self.fsync = fsync
         runDirectory = "/tmp/sbchaos-\(UUID().uuidString.prefix(8))"
+        processes = try ProcessGroup(runDirectory: runDirectory)
         try FileManager.default.createDirectory(atPath: "\(runDirectory)/redis", withIntermediateDirectories: true)
-        httpPort = try ChaosSockets.freePort()
-        redisPort = try ChaosSockets.freePort()
-        simPort = try ChaosSockets.freePort()
+        httpPort = try FreePort.allocate()
+        redisPort = try FreePort.allocate()
+        simPort = try FreePort.allocate()
     }
 
     var environment: [String: String] {
@@ -55,32 +57,15 @@ final class ChaosCluster {
         return environment
     }
 
-    func logPath(_ name: String) -> String { "\(runDirectory)/\(name).log" }
+    func logPath(_ name: String) -> String { processes.logPath(name) }
 
     // MARK: Redis
 
     /// Starts redis-server on `redisPort` (again, after a kill: it replays the AOF) and waits until it answers PING.
     func startRedis() async throws {
-        guard let redis = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: FileManager.default.isExecutableFile) else {
-            throw ChaosFailure("redis-server is not installed (apt-get install redis-server)")
-        }
-        processes["redis"] = try ChildProcess(
-            executable: redis,
-            arguments: [
-                "--port", String(redisPort), "--bind", "127.0.0.1", "--dir", "\(runDirectory)/redis", "--save", "", "--appendonly", "yes",
-                "--appendfsync", fsync, "--daemonize", "no",
-            ],
-            environment: ProcessInfo.processInfo.environment,
-            outputPath: logPath("redis")
-        )
-        let client = redisClient()
-        defer { client.shutdown() }
-        let end = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < end {
-            if (try? await client.ping()) != nil { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw ChaosFailure("redis-server did not answer PING; see \(logPath("redis"))")
+        try await processes.startRedis(
+            port: redisPort, directory: "\(runDirectory)/redis", arguments: ["--save", "", "--appendonly", "yes", "--appendfsync", fsync],
+            timeout: .seconds(20))
     }
 
     /// A client of the run's Redis that logs only errors: its reconnect warnings while Redis is down are expected here.
@@ -103,31 +88,24 @@ final class ChaosCluster {
         } else if name == "signer-sim" {
             arguments = ["--port", String(simPort), "--data-dir", "\(runDirectory)/signer-sim", "--key-bits", "1024"]
         }
-        let path = "\(binaries)/\(executable)"
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ChaosFailure("\(path) is missing: build first (`swift build -c release`), or pass --binaries")
-        }
-        processes[name] = try ChildProcess(executable: path, arguments: arguments, environment: environment, outputPath: logPath(name))
+        try processes.start(name, executable: "\(binaries)/\(executable)", arguments: arguments, environment: environment)
     }
 
     func kill9(_ name: String) {
-        processes[name]?.kill9()
+        processes.kill9(name)
     }
 
-    func isRunning(_ name: String) -> Bool { processes[name]?.isRunning == true }
+    func isRunning(_ name: String) -> Bool { processes.process(name)?.isRunning == true }
 
     /// Every process that should be running and is not (it crashed), with the tail of its log.
     func crashed(except stopped: Set<String> = []) -> [String] {
-        processes.keys.sorted().filter { !stopped.contains($0) && !isRunning($0) }.map { name in
-            let log = (try? String(contentsOfFile: logPath(name), encoding: .utf8)) ?? ""
-            return "\(name) exited (\(processes[name]?.exitStatus.map(String.init) ?? "?")): \(log.suffix(600))"
+        processes.names.filter { !stopped.contains($0) && !isRunning($0) }.map { name in
+            "\(name) exited (\(processes.process(name)?.exitStatus.map(String.init) ?? "?")): \(processes.log(name).suffix(600))"
         }
     }
 
     func stopAll(keepLogs: Bool) {
-        for process in processes.values { process.signal(SIGKILL) }
-        for process in processes.values { process.waitForExit(timeout: .seconds(5)) }
-        processes = [:]
+        processes.stopAll()
         if !keepLogs { try? FileManager.default.removeItem(atPath: runDirectory) }
     }
 

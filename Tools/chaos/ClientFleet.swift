@@ -1,3 +1,4 @@
+import ClientKit
 import Foundation
 import Synchronization
 
@@ -70,7 +71,7 @@ final class ClientFleet: Sendable {
     func send(_ index: Int, _ text: String) -> Bool {
         let fd = state.withLock { $0.clients[index].closedAt == nil ? $0.clients[index].fd : -1 }
         guard fd >= 0 else { return false }
-        return ChaosSockets.sendAll(fd, ChaosSockets.frame(Array(text.utf8)))
+        return RawSocket.sendAll(fd, WebSocketFrame.text(text))
     }
 
     var clients: [Client] { state.withLock { $0.clients } }
@@ -91,7 +92,7 @@ final class ClientFleet: Sendable {
     private static let batchMarker = Array(#"{"type":"data_batch""#.utf8)
 
     private func loop() {
-        var splitters: [Int32: ChaosFrameSplitter] = [:]
+        var splitters: [Int32: ServerFrameParser] = [:]
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let open: [(index: Int, fd: Int32)] = state.withLock { state in
@@ -110,7 +111,7 @@ final class ClientFleet: Sendable {
                 while true {
                     let count = buffer.withUnsafeMutableBytes { recv(entry.fd, $0.baseAddress, $0.count, 0) }
                     if count > 0 {
-                        splitters[entry.fd, default: ChaosFrameSplitter()].append(buffer[..<count])
+                        splitters[entry.fd, default: ServerFrameParser()].append(buffer[..<count])
                         continue
                     }
                     if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) { ended = true }
@@ -118,10 +119,10 @@ final class ClientFleet: Sendable {
                 }
                 let now = nowNanos()
                 var closeCode: Int?
-                while let (opcode, payload) = splitters[entry.fd, default: ChaosFrameSplitter()].next().map({ ($0.opcode, Array($0.payload)) }) {
+                while let (opcode, payload) = splitters[entry.fd, default: ServerFrameParser()].next().map({ ($0.opcode, Array($0.payload)) }) {
                     switch opcode {
                     case 0x9:
-                        ChaosSockets.sendAll(entry.fd, ChaosSockets.frame(payload, opcode: 0xA))
+                        RawSocket.sendAll(entry.fd, WebSocketFrame.masked(payload, opcode: 0xA))
                     case 0x8:
                         ended = true
                         closeCode = payload.count >= 2 ? Int(payload[0]) << 8 | Int(payload[1]) : 1005

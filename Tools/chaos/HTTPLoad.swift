@@ -1,3 +1,4 @@
+import ClientKit
 import Foundation
 import OpenSSLCrypto
 import Synchronization
@@ -43,7 +44,7 @@ final class HTTPLoad: Sendable {
             while !state.withLock({ $0.stopped }) {
                 for route in routes {
                     let started = nowNanos()
-                    let status = ChaosSockets.http(port: port, route.method, route.path, body: route.body)?.status ?? 0
+                    let status = RawSocket.http(port: port, route.method, route.path, body: route.body)?.status ?? 0
                     let ms = Double(nowNanos() - started) / 1e6
                     state.withLock { state in
                         if status == 0 && state.edgeDying {

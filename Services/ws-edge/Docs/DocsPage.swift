@@ -1,126 +1,162 @@
+import Foundation
 import SwitchboardProtocol
 
-/// The `/docs` page, rendered on the server from the same catalog as `/docs/openapi.json`.
+/// The `/docs` page: `docs.html` (frame and style) filled in from the OpenAPI document, once at startup.
 ///
-/// Server-side so that it needs no script, no CDN and no network to read, and so that a test can check it with a plain
-/// HTTP GET. Written once at startup: the catalog is constant.
+/// Rendered on the server so that it needs no script, no CDN and no network to read, and so that a test can check it with
+/// a plain HTTP GET. It reads only the document, so the page and `/docs/openapi.json` cannot disagree.
 enum DocsPage {
-    static let html: String = render()
+    static let methods = ["get", "put", "post", "delete", "patch", "head", "options"]
 
-    static func render(operations: [APIOperation] = APICatalog.operations) -> String {
-        var out = """
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Switchboard API</title>
-            <style>\(style)</style>
-            </head>
-            <body>
-            <header><h1>Switchboard API <small>\(escape(SwitchboardVersion.current))</small></h1>
-            <p>Every HTTP route of the edge and of the services behind it, and the WebSocket protocol.
-            Machine-readable: <a href="/docs/openapi.json">/docs/openapi.json</a> (OpenAPI 3.0). Try it live: <a href="/">the console</a>.</p>
-            <p>Errors are <code>{"code", "message"}</code> with the matching status, except <code>/getCode</code>, which keeps
-            <code>{"code", "msg", "data"}</code>. Authenticate with <code>Authorization: Bearer &lt;access JWT&gt;</code> from
-            <code>POST /api/auth/login</code>.</p>
-            </header>
-            <nav aria-label="Contents"><h2>Contents</h2><ul>
-
-            """
-        for owner in APIOperation.Owner.allCases {
-            out += "<li><a href=\"#tag-\(owner.rawValue)\">\(escape(owner.rawValue))</a><ul>\n"
-            for operation in operations where operation.owner == owner {
-                out +=
-                    "<li><a href=\"#\(operation.operationID)\"><span class=\"method\">\(operation.method)</span> \(escape(operation.path))</a></li>\n"
-            }
-            out += "</ul></li>\n"
-        }
-        out += "<li><a href=\"#websocket\">WebSocket protocol</a></li>\n<li><a href=\"#schemas\">Schemas</a></li>\n</ul></nav>\n<main>\n"
-        for owner in APIOperation.Owner.allCases {
-            out += "<section id=\"tag-\(owner.rawValue)\"><h2>\(escape(owner.rawValue))</h2>\n"
-            out += "<p>\(inline(OpenAPIDocument.tagDescriptions[owner] ?? ""))</p>\n"
-            for operation in operations where operation.owner == owner { out += render(operation) }
-            out += "</section>\n"
-        }
-        out += websocketSection()
-        out += schemaSection()
-        out += "</main>\n</body>\n</html>\n"
-        return out
+    static func render(template: String, document: APIDocument) -> String {
+        template.replacingOccurrences(of: "<!--VERSION-->", with: escape(SwitchboardVersion.current))
+            .replacingOccurrences(of: "<!--CONTENT-->", with: contents(document.json))
     }
 
-    private static func render(_ operation: APIOperation) -> String {
-        var out = "<article class=\"op\" id=\"\(operation.operationID)\">\n"
+    /// One operation of the document: where it is, and its OpenAPI object.
+    struct Operation {
+        let method: String
+        let path: String
+        let fields: [String: Any]
+        var id: String { fields["operationId"] as? String ?? "\(method)_\(path)" }
+    }
+
+    /// Every operation whose first tag is `tag`, by path, then in the order of `methods`.
+    static func operations(_ document: [String: Any], tag: String) -> [Operation] {
+        let paths = document["paths"] as? [String: Any] ?? [:]
+        return paths.keys.sorted().flatMap { path in
+            methods.compactMap { method -> Operation? in
+                guard let fields = (paths[path] as? [String: Any])?[method] as? [String: Any],
+                    (fields["tags"] as? [String])?.first == tag
+                else { return nil }
+                return Operation(method: method.uppercased(), path: path, fields: fields)
+            }
+        }
+    }
+
+    private static func contents(_ document: [String: Any]) -> String {
+        let tags = (document["tags"] as? [[String: Any]] ?? []).compactMap { tag in
+            (tag["name"] as? String).map { (name: $0, description: tag["description"] as? String ?? "") }
+        }
+        var nav = "<nav aria-label=\"Contents\"><h2>Contents</h2><ul>\n"
+        var main = "<main>\n"
+        for tag in tags {
+            let operations = operations(document, tag: tag.name)
+            nav += "<li><a href=\"#tag-\(escape(tag.name))\">\(escape(tag.name))</a><ul>\n"
+            main += "<section id=\"tag-\(escape(tag.name))\"><h2>\(escape(tag.name))</h2>\n<p>\(inline(tag.description))</p>\n"
+            for operation in operations {
+                nav +=
+                    "<li><a href=\"#\(escape(operation.id))\"><span class=\"method\">\(operation.method)</span> \(escape(operation.path))</a></li>\n"
+                main += render(operation)
+            }
+            nav += "</ul></li>\n"
+            main += "</section>\n"
+        }
+        nav += "<li><a href=\"#websocket\">WebSocket protocol</a></li>\n<li><a href=\"#schemas\">Schemas</a></li>\n</ul></nav>\n"
+        main += websocketSection(document["x-websocket"] as? [String: Any] ?? [:])
+        main += schemaSection((document["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:])
+        return nav + main + "</main>"
+    }
+
+    private static func render(_ operation: Operation) -> String {
+        let fields = operation.fields
+        var out = "<article class=\"op\" id=\"\(escape(operation.id))\">\n"
         out +=
             "<h3><span class=\"method m-\(operation.method.lowercased())\">\(operation.method)</span> <code>\(escape(operation.path))</code></h3>\n"
-        out += "<p class=\"summary\">\(inline(operation.summary))</p>\n"
-        out += "<p class=\"access\">Access: \(escape(operation.accessText))</p>\n"
-        if !operation.details.isEmpty { out += "<p>\(inline(operation.details))</p>\n" }
-        if !operation.parameters.isEmpty {
+        out += "<p class=\"summary\">\(inline(fields["summary"] as? String ?? ""))</p>\n"
+        out += "<p class=\"access\">Access: \(escape(accessText(fields)))</p>\n"
+        if let details = fields["description"] as? String, !details.isEmpty { out += "<p>\(inline(details))</p>\n" }
+        let parameters = fields["parameters"] as? [[String: Any]] ?? []
+        if !parameters.isEmpty {
             out +=
                 "<table><caption>Parameters</caption><thead><tr><th>name</th><th>in</th><th>required</th><th>description</th></tr></thead><tbody>\n"
-            for parameter in operation.parameters {
-                out += "<tr><td><code>\(escape(parameter.name))</code></td><td>\(parameter.location.rawValue)</td>"
-                out += "<td>\(parameter.required ? "yes" : "no")</td><td>\(inline(parameter.description))</td></tr>\n"
+            for parameter in parameters {
+                out += "<tr><td><code>\(escape(parameter["name"] as? String ?? ""))</code></td><td>\(escape(parameter["in"] as? String ?? ""))</td>"
+                out +=
+                    "<td>\(parameter["required"] as? Bool == true ? "yes" : "no")</td><td>\(inline(parameter["description"] as? String ?? ""))</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }
-        if let body = operation.body {
-            out += "<p>Request body (<code>\(escape(body.contentType))</code>\(body.required ? "" : ", optional")): \(schemaName(body.schema))</p>\n"
-            if let example = body.example {
-                out += "<pre class=\"example\">\(escape(example.prettyText))</pre>\n"
-            }
+        if let body = fields["requestBody"] as? [String: Any], let (type, media) = (body["content"] as? [String: Any])?.first {
+            let media = media as? [String: Any] ?? [:]
+            let optional = body["required"] as? Bool == true ? "" : ", optional"
+            out += "<p>Request body (<code>\(escape(type))</code>\(optional)): \(schemaName(media["schema"]))</p>\n"
+            if let example = media["example"] { out += "<pre class=\"example\">\(escape(pretty(example)))</pre>\n" }
         }
         out += "<table><caption>Responses</caption><thead><tr><th>status</th><th>description</th><th>body</th></tr></thead><tbody>\n"
-        for response in operation.allResponses {
+        let responses = fields["responses"] as? [String: Any] ?? [:]
+        for status in responses.keys.sorted() {
+            let response = responses[status] as? [String: Any] ?? [:]
+            let content = (response["content"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }
             let bodyText =
-                response.contentType.map { type in
+                content.isEmpty
+                ? "—"
+                : content.map { type, media in
                     // A plain string body (HTML, Prometheus text) needs no schema beside its media type.
-                    let schema = response.schema.flatMap { $0.text == Schema.string.text ? nil : schemaName($0) } ?? ""
-                    return "\(escape(type)) \(schema)"
-                } ?? "—"
-            out += "<tr><td class=\"status s\(response.status / 100)\">\(response.status)</td>"
-            out += "<td>\(inline(response.description))</td><td>\(bodyText)</td></tr>\n"
+                    let schema = (media as? [String: Any])?["schema"]
+                    let isString = (schema as? [String: Any]).map { $0.count == 1 && $0["type"] as? String == "string" } ?? true
+                    return "\(escape(type)) \(isString ? "" : schemaName(schema))"
+                }.joined(separator: "<br>")
+            out += "<tr><td class=\"status s\(status.prefix(1))\">\(escape(status))</td>"
+            out += "<td>\(inline(response["description"] as? String ?? ""))</td><td>\(bodyText)</td></tr>\n"
         }
         out += "</tbody></table>\n</article>\n"
         return out
     }
 
-    private static func websocketSection() -> String {
-        var out = "<section id=\"websocket\"><h2>WebSocket protocol</h2>\n<p>\(inline(WebSocketCatalog.envelope))</p>\n"
+    /// Who may call it, in words, from `security` and `x-required-roles`.
+    static func accessText(_ fields: [String: Any]) -> String {
+        let security = fields["security"] as? [[String: Any]] ?? []
+        if security.isEmpty { return "public" }
+        if security.contains(where: \.isEmpty) { return "public; a bearer token personalises the answer" }
+        guard let roles = fields["x-required-roles"] as? [String], !roles.isEmpty else { return "bearer token" }
+        return "bearer token with role \(roles.joined(separator: " or "))"
+    }
+
+    private static func websocketSection(_ websocket: [String: Any]) -> String {
+        var out = "<section id=\"websocket\"><h2>WebSocket protocol</h2>\n<p>\(inline(websocket["envelope"] as? String ?? ""))</p>\n"
         out += "<table><caption>Endpoints</caption><thead><tr><th>path</th><th>what</th></tr></thead><tbody>\n"
-        for endpoint in WebSocketCatalog.endpoints {
-            out += "<tr><td><code>\(escape(endpoint.path))</code></td><td>\(inline(endpoint.description))</td></tr>\n"
+        for endpoint in websocket["endpoints"] as? [[String: Any]] ?? [] {
+            out += "<tr><td><code>\(escape(endpoint["path"] as? String ?? ""))</code></td>"
+            out += "<td>\(inline(endpoint["description"] as? String ?? ""))</td></tr>\n"
         }
         out += "</tbody></table>\n"
         out += "<table class=\"frames\"><caption>Frame types</caption>"
         out += "<thead><tr><th>client → server</th><th>server → client</th><th>notes</th><th>example</th></tr></thead><tbody>\n"
-        for exchange in WebSocketCatalog.exchanges {
-            out += "<tr><td><code>\(escape(exchange.client))</code></td><td><code>\(escape(exchange.server))</code></td>"
-            out += "<td>\(inline(exchange.notes))</td><td>\(exchange.example.isEmpty ? "" : "<code>\(escape(exchange.example))</code>")</td></tr>\n"
+        for frame in websocket["frames"] as? [[String: Any]] ?? [] {
+            let example = frame["example"] as? String ?? ""
+            out +=
+                "<tr><td><code>\(escape(frame["client"] as? String ?? ""))</code></td><td><code>\(escape(frame["server"] as? String ?? ""))</code></td>"
+            out += "<td>\(inline(frame["notes"] as? String ?? ""))</td><td>\(example.isEmpty ? "" : "<code>\(escape(example))</code>")</td></tr>\n"
         }
         out += "</tbody></table>\n</section>\n"
         return out
     }
 
-    private static func schemaSection() -> String {
+    private static func schemaSection(_ schemas: [String: Any]) -> String {
         var out = "<section id=\"schemas\"><h2>Schemas</h2>\n"
-        if case .object(let schemas) = OpenAPIDocument.schemas {
-            for (name, schema) in schemas {
-                out += "<h3 id=\"schema-\(name)\">\(escape(name))</h3>\n<pre>\(escape(schema.prettyText))</pre>\n"
-            }
+        for name in schemas.keys.sorted() {
+            out += "<h3 id=\"schema-\(escape(name))\">\(escape(name))</h3>\n<pre>\(escape(pretty(schemas[name] ?? [:])))</pre>\n"
         }
         out += "</section>\n"
         return out
     }
 
     /// A link to a named schema, or the schema itself for inline ones.
-    private static func schemaName(_ schema: JSONValue) -> String {
-        if case .string(let reference)? = schema["$ref"] {
+    private static func schemaName(_ schema: Any?) -> String {
+        if let reference = (schema as? [String: Any])?["$ref"] as? String {
             let name = String(reference.split(separator: "/").last ?? "")
             return "<a href=\"#schema-\(escape(name))\">\(escape(name))</a>"
         }
-        return "<code>\(escape(schema.text))</code>"
+        return "<code>\(escape(schema.map { pretty($0, compact: true) } ?? ""))</code>"
+    }
+
+    private static func pretty(_ value: Any, compact: Bool = false) -> String {
+        let options: JSONSerialization.WritingOptions =
+            compact
+            ? [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]
+            : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]
+        return (try? JSONSerialization.data(withJSONObject: value, options: options)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     static func escape(_ text: String) -> String {
@@ -143,21 +179,4 @@ enum DocsPage {
         let parts = text.split(separator: "`", omittingEmptySubsequences: false)
         return parts.enumerated().map { index, part in index % 2 == 1 ? "<code>\(escape(String(part)))</code>" : escape(String(part)) }.joined()
     }
-
-    static let style = """
-        body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1b1f24;background:#fbfbfc}
-        header,nav,main{max-width:1100px;margin:0 auto;padding:0 1rem}
-        h1 small{font-weight:normal;color:#57606a;font-size:.6em}
-        nav ul{columns:2;padding-left:1.2rem}nav ul ul{columns:1}
-        .op{border:1px solid #d0d7de;border-radius:6px;padding:.5rem 1rem;margin:1rem 0;background:#fff}
-        .op h3{margin:.3rem 0}.summary{font-weight:600;margin:.2rem 0}.access{color:#57606a;margin:.2rem 0}
-        .method{display:inline-block;min-width:4.2em;text-align:center;font:bold 12px monospace;border-radius:4px;padding:2px 4px;
-        background:#ddf4ff;color:#0550ae}
-        .m-post{background:#dafbe1;color:#116329}.m-put{background:#fff8c5;color:#7d4e00}.m-delete{background:#ffebe9;color:#a40e26}
-        table{border-collapse:collapse;margin:.5rem 0;width:100%}caption{text-align:left;font-weight:600}
-        th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}th{background:#f6f8fa}
-        .status{font-family:monospace}.s2{color:#116329}.s3{color:#0550ae}.s4{color:#9a6700}.s5{color:#a40e26}
-        pre{background:#f6f8fa;padding:.5rem;overflow:auto;border-radius:4px}code{font-size:.92em}
-        .frames code{white-space:pre-wrap;word-break:break-word}
-        """
 }

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// `GET /docs` (the readable page), `GET /docs/openapi.json` (OpenAPI 3.0) and `GET /docs/routes` (what the router holds).
+/// `GET /docs` (the readable page), `GET /docs/openapi.json` (OpenAPI 3.0, the file as written) and `GET /docs/routes`
+/// (what the router holds).
 ///
 /// `/docs/routes` exists so that the docs test can compare the document with the routes the router really has: Hummingbird
 /// lists them (`Router.routes`), but only inside this process. It reads the list when asked, so routes registered after
@@ -13,9 +14,17 @@ struct DocsRoutes: Sendable {
         let path: String
     }
 
+    let page: ByteBuffer
+    let document: ByteBuffer
+
+    init(assets: EdgeAssets, document: APIDocument) {
+        page = ByteBuffer(string: DocsPage.render(template: assets.text("docs.html"), document: document))
+        self.document = assets.buffer("openapi.json") ?? ByteBuffer()
+    }
+
     func register(on router: Router<EdgeRequestContext>) {
-        let page = ByteBuffer(string: DocsPage.html)
-        let document = ByteBuffer(string: OpenAPIDocument.text)
+        let page = page
+        let document = document
         router.get("docs") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: page))
         }

@@ -15,13 +15,11 @@ struct MessageSchemaRoute: Sendable {
         let messages: [MessageSchema]
     }
 
+    /// A valid frame per type, from the frame table of openapi.json (`APIDocument.websocketExamples`).
+    let examples: [String: String]
+
     var document: Document {
-        var examples: [String: String] = [:]
-        for exchange in WebSocketCatalog.exchanges where !exchange.example.isEmpty {
-            let object = (try? JSONSerialization.jsonObject(with: Data(exchange.example.utf8))) as? [String: Any]
-            if let type = object?["type"] as? String { examples[type] = exchange.example }
-        }
-        return Document(
+        Document(
             envelope: ClientMessage.envelopeSchema.fields,
             messages: messages.schemas.map { schema in
                 var schema = schema

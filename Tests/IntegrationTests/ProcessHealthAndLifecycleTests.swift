@@ -4,7 +4,7 @@ import Testing
 
 /// The whole system, really started: five executables, redis-server, HTTP from outside.
 @Suite("Five processes, one health view", .serialized, .timeLimit(.minutes(2)))
-struct FoundationTests {
+struct ProcessHealthAndLifecycleTests {
     static let allProcesses = ["ws-edge", "auth", "menu", "scheduler", "signer"]
 
     @Test func healthIsGreenWithAllFiveAndNamesAKilledServiceUntilItReturns() async throws {
