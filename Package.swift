@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         // C libraries from Debian packages, each wrapped by one Swift module below.
@@ -120,9 +121,11 @@ let package = Package(
             name: "Signer",
             dependencies: [
                 "ServiceKit", "OpenSSLCrypto", "SwitchboardProtocol",
-                .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -174,7 +177,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks",
-            exclude: ["README.md"],
+            exclude: ["README.md", "getcode"],
             swiftSettings: strict
         ),
 
@@ -203,6 +206,11 @@ let package = Package(
         .testTarget(name: "BusTests", dependencies: ["Bus", "SwitchboardProtocol"], swiftSettings: strict),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CryptoTests", dependencies: ["OpenSSLCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "SignerUnitTests",
+            dependencies: ["Signer", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "OpenSSLCrypto", "AuthTokens", "ClientFrames"],

@@ -5,6 +5,8 @@
 enum JSONText {
     /// A JSON string literal for `text`, escaping only what JSON requires (quotes, backslash, control characters).
     static func quote(_ text: String) -> String {
+        // Signatures, hex and cert numbers need no escaping: one copy.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + text + "\"" }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {
