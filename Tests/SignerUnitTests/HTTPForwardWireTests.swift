@@ -48,3 +48,15 @@ struct HTTPForwardWireTests {
         #expect(reply.result?.status == 429 && reply.result?.headers == response.headers && reply.result?.body == response.body)
     }
 }
+
+@Suite("JSONText.quote")
+struct JSONTextTests {
+    @Test func escapesOnlyWhatJSONRequiresAndRoundTrips() throws {
+        #expect(JSONText.quote("a/b+c=") == "\"a/b+c=\"")
+        #expect(JSONText.quote("q\"\\\n\r\t\u{1}\u{1f}中😀") == "\"q\\\"\\\\\\n\\r\\t\\u0001\\u001f中😀\"")
+        for text in ["", "plain", "{\"code\":200,\"msg\":\"成功\"}", "\u{0}\u{7f}é"] {
+            let decoded = try JSONDecoder().decode([String].self, from: Data("[\(JSONText.quote(text))]".utf8))
+            #expect(decoded == [text])
+        }
+    }
+}
