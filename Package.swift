@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
     ],
     targets: [
         // C libraries from Debian packages, each wrapped by one Swift module below.
@@ -135,9 +136,11 @@ let package = Package(
             name: "Signer",
             dependencies: [
                 "ServiceHost", "ServiceKit", "OpenSSLCrypto", "SwitchboardProtocol",
-                .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -190,7 +193,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks",
-            exclude: ["README.md"],
+            exclude: ["README.md", "getcode"],
             swiftSettings: strict
         ),
 
@@ -224,6 +227,11 @@ let package = Package(
         // The scheduler's client-frame handlers as plain values: their decisions, without Redis or sockets.
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "ClientFrames", "ServiceKit"], swiftSettings: strict),
         .testTarget(name: "ClientKitTests", dependencies: ["ClientKit"], swiftSettings: strict),
+        .testTarget(
+            name: "SignerUnitTests",
+            dependencies: ["Signer", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -38,9 +38,17 @@ struct GetCodeBenchmark: AsyncParsableCommand {
         var p50: Double
         var p99: Double
         var errors: Int
+        /// Server CPU (user + system) per answered request, in microseconds.
+        var edgeMicros: Double
+        var signerMicros: Double
     }
 
     func run() async throws {
+        // The edge refuses to start without a JWT secret, and the per-IP /getCode limit would throttle one benchmark host.
+        if ProcessInfo.processInfo.environment["SWITCHBOARD_JWT_SECRET"] == nil {
+            setenv("SWITCHBOARD_JWT_SECRET", "getcode-bench-\(UUID().uuidString)", 1)
+        }
+        setenv("SWITCHBOARD_GETCODE_RATE_PER_SECOND", "0", 1)
         let binaries = binDir ?? Bundle.main.executableURL!.deletingLastPathComponent().path
         let runDirectory = "/tmp/sbbench-getcode-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
@@ -56,7 +64,7 @@ struct GetCodeBenchmark: AsyncParsableCommand {
         }
         print("getcode: \(clients) keep-alive clients → ws-edge → signer → signer-sim (L = \(latencyMs) ms, serial per connection)")
         print("         \(runs) runs × \(format(seconds, 1)) s each; seed design (one lock, one connection) ≤ \(format(1 / latency)) req/s")
-        print("scenario         req/s (min–max)         ideal   of ideal  × seed   p50 ms   p99 ms   p50 − L  errors")
+        print("scenario         req/s (min–max)         ideal   of ideal  × seed   p50 ms   p99 ms   p50 − L  edge µs  signer µs  errors")
         let bodies = (0..<clients).map { index in
             let str = "bench client \(index) " + String(repeating: "x", count: 64)
             let plain = "{\"str\":\"\(str)\",\"pwdstr\":\"88888888\"}"
@@ -78,12 +86,16 @@ struct GetCodeBenchmark: AsyncParsableCommand {
             var rates = Samples()
             var p50s = Samples()
             var p99s = Samples()
+            var edgeCPU = Samples()
+            var signerCPU = Samples()
             var errors = 0
             for _ in 0..<runs {
                 let result = measure(port: system.httpPort, bodies: bodies, seconds: seconds, publicKey: system.publicKey)
                 rates.add(result.requestsPerSecond)
                 p50s.add(result.p50)
                 p99s.add(result.p99)
+                edgeCPU.add(result.edgeMicros)
+                signerCPU.add(result.signerMicros)
                 errors += result.errors
             }
             let ideal = Double(min(scenario.capacity, clients)) / latency
@@ -98,6 +110,8 @@ struct GetCodeBenchmark: AsyncParsableCommand {
                     format(p50s.median * 1000, 2).padding(toLength: 8, withPad: " ", startingAt: 0),
                     format(p99s.median * 1000, 2).padding(toLength: 8, withPad: " ", startingAt: 0),
                     format((p50s.median - latency) * 1000, 2).padding(toLength: 8, withPad: " ", startingAt: 0),
+                    format(edgeCPU.median).padding(toLength: 8, withPad: " ", startingAt: 0),
+                    format(signerCPU.median).padding(toLength: 10, withPad: " ", startingAt: 0),
                     String(errors),
                 ].joined(separator: " ")
             )
@@ -118,6 +132,7 @@ struct GetCodeBenchmark: AsyncParsableCommand {
                 + "p50 − L = \(format((single.median - latency) * 1000, 2)) ms (HTTP + bus + WebSocket + AES + the sim's timer)"
         )
         print("ideal = min(capacity, clients)/L; × seed = req/s ÷ (1/L); p50 − L = what the bridge adds when it is not queueing")
+        print("edge µs, signer µs = CPU (user + system, /proc/PID/stat) per answered request, median of the runs")
         print("(for pool < clients, p50 includes queueing for a free connection: clients/capacity × L)")
     }
 
@@ -125,6 +140,8 @@ struct GetCodeBenchmark: AsyncParsableCommand {
     /// signature verified against the sim's key after the clock stops, so cross-talk would show as errors.
     private func measure(port: Int, bodies: [(String, [UInt8])], seconds: Double, publicKey: RSAPublicKey?) -> RunResult {
         let collected = Collected()
+        let edgeBefore = ProcessCPU.childNamed("ws-edge").map(ProcessCPU.seconds)
+        let signerBefore = ProcessCPU.childNamed("signer").map(ProcessCPU.seconds)
         let start = ContinuousClock.now
         let end = start + .milliseconds(Int(seconds * 1000))
         let group = DispatchGroup()
@@ -159,11 +176,16 @@ struct GetCodeBenchmark: AsyncParsableCommand {
         let elapsed = start.duration(to: .now).benchSeconds
         var all = Samples()
         for value in collected.latencies.withLock({ $0 }) { all.add(value) }
+        let answered = Double(max(1, all.values.count))
+        let edgeMicros = ProcessCPU.used(since: edgeBefore, by: "ws-edge") * 1e6 / answered
+        let signerMicros = ProcessCPU.used(since: signerBefore, by: "signer") * 1e6 / answered
         var errors = collected.failures.load(ordering: .relaxed)
         if let publicKey {
             for (str, body) in collected.samples.withLock({ $0 }) where !Self.verifies(body, str: str, publicKey: publicKey) { errors += 1 }
         }
-        return RunResult(requestsPerSecond: Double(all.values.count) / elapsed, p50: all.percentile(0.5), p99: all.percentile(0.99), errors: errors)
+        return RunResult(
+            requestsPerSecond: Double(all.values.count) / elapsed, p50: all.percentile(0.5), p99: all.percentile(0.99), errors: errors,
+            edgeMicros: edgeMicros, signerMicros: signerMicros)
     }
 
     static func verifies(_ body: [UInt8], str: String, publicKey: RSAPublicKey) -> Bool {
@@ -174,6 +196,43 @@ struct GetCodeBenchmark: AsyncParsableCommand {
             let sign = inner["sign"] as? String, let signature = Data(base64Encoded: sign)
         else { return false }
         return publicKey.verifySHA1(signature: Array(signature), data: Array(str.utf8))
+    }
+}
+
+/// CPU seconds of the benchmark's own child processes, from `/proc/PID/stat` (utime + stime).
+///
+/// The children are found by name among this process's children, so `BenchSystem` need not hand out PIDs.
+enum ProcessCPU {
+    static func childNamed(_ name: String) -> Int32? {
+        let me = getpid()
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        for entry in entries {
+            guard let pid = Int32(entry), let fields = stat(pid) else { continue }
+            if fields.name == name && fields.parent == me { return pid }
+        }
+        return nil
+    }
+
+    /// `(comm, ppid, utime + stime in seconds)`; nil when the process is gone.
+    static func stat(_ pid: Int32) -> (name: String, parent: Int32, seconds: Double)? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")")
+        else { return nil }
+        let name = String(text[text.index(after: open)..<close])
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the name: state(0) ppid(1) … utime(11) stime(12).
+        guard fields.count > 12, let parent = Int32(fields[1]), let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (name, parent, (user + system) / Double(sysconf(Int32(_SC_CLK_TCK))))
+    }
+
+    static func seconds(_ pid: Int32) -> (pid: Int32, seconds: Double) {
+        (pid, stat(pid)?.seconds ?? 0)
+    }
+
+    /// CPU seconds `name` used since `before` (0 when it was not running or restarted).
+    static func used(since before: (pid: Int32, seconds: Double)?, by name: String) -> Double {
+        guard let before, let now = stat(before.pid), now.name == name else { return 0 }
+        return max(0, now.seconds - before.seconds)
     }
 }
 

@@ -21,10 +21,10 @@ enum EPortFrames {
 
     /// Checks the first frame of a connection: it must be `_method:"open"` with `_status:"00"` (when a status is given).
     static func checkHandshake(_ text: String) throws(UpstreamError) {
-        guard let object = parseObject(text) else {
+        guard let object = JSONReader.parse(text), case .object = object else {
             throw .handshake("首帧不是 JSON 对象: \(excerpt(text))")
         }
-        guard object["_method"] as? String == "open" else {
+        guard object["_method"]?.string == "open" else {
             throw .handshake("首帧的 _method 不是 open: \(excerpt(text))")
         }
         if let status = object["_status"], string(status) != "00" {
@@ -32,22 +32,23 @@ enum EPortFrames {
         }
     }
 
-    /// Parses a reply frame; nil when it is not a JSON object at all.
+    /// Parses a reply frame; nil when it is not a JSON object at all. `_id` may be a number or a numeric string.
     static func parseReply(_ text: String) -> EPortReply? {
-        guard let object = parseObject(text) else { return nil }
+        guard let object = JSONReader.parse(text), case .object = object else { return nil }
         let id = object["_id"].flatMap(integer)
         let status = object["_status"].map(string)
-        let body = (object["_args"] as? [String: Any]) ?? object
+        let body: JSONReader.Value =
+            if let nested = object["_args"], case .object = nested { nested } else { object }
         let result: Bool? =
             switch body["Result"] {
-            case let flag as Bool: flag
-            case let number as NSNumber: number.boolValue
-            case let text as String: text.lowercased() == "true"
+            case .bool(let flag): flag
+            case .number(let number): (Double(number) ?? 0) != 0
+            case .string(let text): text.lowercased() == "true"
             default: nil
             }
         return EPortReply(
             id: id,
-            method: object["_method"] as? String,
+            method: object["_method"]?.string,
             status: status,
             result: result,
             data: strings(body["Data"]),
@@ -55,34 +56,36 @@ enum EPortFrames {
         )
     }
 
+    /// `text` without surrounding whitespace; untouched text (the usual case) is not copied through `CharacterSet`.
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.first, let last = text.last, first.isWhitespace || last.isWhitespace else { return text }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     static func excerpt(_ text: String, limit: Int = 120) -> String {
         text.count <= limit ? text : String(text.prefix(limit)) + "…"
     }
 
-    private static func parseObject(_ text: String) -> [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
-    }
-
-    private static func integer(_ value: Any) -> Int? {
+    private static func integer(_ value: JSONReader.Value) -> Int? {
         switch value {
-        case let number as NSNumber: number.intValue
-        case let text as String: Int(text)
+        case .number(let text), .string(let text): Int(text)
         default: nil
         }
     }
 
-    private static func string(_ value: Any) -> String {
+    private static func string(_ value: JSONReader.Value) -> String {
         switch value {
-        case let text as String: text
-        case let number as NSNumber: number.stringValue
-        default: "\(value)"
+        case .string(let text), .number(let text): text
+        case .bool(let flag): flag ? "1" : "0"
+        case .null: "<null>"
+        case .array, .object: "\(value)"
         }
     }
 
-    private static func strings(_ value: Any?) -> [String] {
+    private static func strings(_ value: JSONReader.Value?) -> [String] {
         switch value {
-        case let list as [Any]: list.map(string)
-        case let text as String: [text]
+        case .array(let list): list.map(string)
+        case .string(let text): [text]
         default: []
         }
     }
@@ -110,16 +113,16 @@ struct EPortReply: Sendable, Equatable {
     /// A signing reply: `Data` is `[signature, certNo]`, both non-empty.
     func signature() throws(UpstreamError) -> (sign: String, certNo: String) {
         let data = try checked()
-        let sign = data.first?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let sign = data.first.map(EPortFrames.trimmed) ?? ""
         guard !sign.isEmpty else { throw .malformed("签名结果为空") }
-        let certNo = data.count > 1 ? data[1].trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        let certNo = data.count > 1 ? EPortFrames.trimmed(data[1]) : ""
         guard !certNo.isEmpty else { throw .malformed("证书序列号为空") }
         return (sign, certNo)
     }
 
     /// A `cus-sec_SpcGetCertNo` reply: `Data` is `[certNo]`.
     func certNo() throws(UpstreamError) -> String {
-        let certNo = try checked().first?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let certNo = try checked().first.map(EPortFrames.trimmed) ?? ""
         guard !certNo.isEmpty else { throw .malformed("证书序列号为空") }
         return certNo
     }

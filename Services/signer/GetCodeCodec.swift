@@ -20,7 +20,7 @@ enum GetCodeCodec {
 
     /// Hex (either case) → AES-ECB decrypt → UTF-8 → JSON object → `str`, `pwdstr` (present, strings, non-empty, bounded).
     static func decodeRequest(_ body: String?, key: [UInt8], maxFieldBytes: Int) throws(Invalid) -> Request {
-        let text = (body ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = EPortFrames.trimmed(body ?? "")
         guard !text.isEmpty else { throw Invalid(message: "请求体为空") }
         guard text.utf8.count <= 4 * maxFieldBytes + 1024 else { throw Invalid(message: "请求体过长") }
         guard text.utf8.count % 2 == 0 else { throw Invalid(message: "请求体不是有效的十六进制: 长度为奇数") }
@@ -33,7 +33,7 @@ enum GetCodeCodec {
             throw Invalid(message: "解密失败: 密钥错误或密文损坏")
         }
         guard let json = String(validating: plain, as: UTF8.self) else { throw Invalid(message: "解密结果不是 UTF-8 文本") }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else {
+        guard let object = JSONReader.parse(json), case .object = object else {
             throw Invalid(message: "解密结果不是 JSON 对象")
         }
         return Request(
@@ -50,9 +50,9 @@ enum GetCodeCodec {
         return Hex.encode(cipher, uppercase: true)
     }
 
-    private static func field(_ name: String, in object: [String: Any], maxBytes: Int) throws(Invalid) -> String {
-        guard let value = object[name], !(value is NSNull) else { throw Invalid(message: "缺少参数 \(name)") }
-        guard let text = value as? String, !(value is NSNumber) else { throw Invalid(message: "参数 \(name) 必须是字符串") }
+    private static func field(_ name: String, in object: JSONReader.Value, maxBytes: Int) throws(Invalid) -> String {
+        guard let value = object[name], value != .null else { throw Invalid(message: "缺少参数 \(name)") }
+        guard case .string(let text) = value else { throw Invalid(message: "参数 \(name) 必须是字符串") }
         guard !text.isEmpty else { throw Invalid(message: "参数 \(name) 不能为空") }
         guard text.utf8.count <= maxBytes else { throw Invalid(message: "参数 \(name) 过长（上限 \(maxBytes) 字节）") }
         return text

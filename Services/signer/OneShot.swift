@@ -26,6 +26,11 @@ final class OneShot<Value: Sendable>: Sendable {
         return true
     }
 
+    /// The delivered value, if any: lets a caller that finds it ready skip the continuation.
+    var result: Result<Value, UpstreamError>? {
+        state.withLock { if case .done(let result) = $0 { result } else { nil } }
+    }
+
     var isCompleted: Bool {
         state.withLock { if case .done = $0 { true } else { false } }
     }

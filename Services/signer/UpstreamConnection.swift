@@ -1,27 +1,31 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Synchronization
-import WSClient
 
 /// One WebSocket connection to the e-port signing client: handshake, requests out, replies matched back to their callers.
 ///
-/// The connection runs in its own task for its whole life. It is `open` only after the `open` handshake frame. In serial
-/// mode it carries one request at a time and a caller that gives up (deadline passed) *discards* the connection, so a
-/// late reply can never reach the next caller — the flaw of the bridge this replaces. In multiplex mode several
-/// requests share it and replies are matched by `_id`; a late reply finds no caller and is dropped.
-final class UpstreamConnection: Sendable {
+/// The connection is a NIO channel with `UpstreamFrameHandler` at its end: a reply is parsed and handed to its caller
+/// on the event loop that read it, with no task or actor per connection in between (a `WSClient` per pooled connection
+/// cost a task group, an async iterator hop per frame and an awaited writer per request). It is `open` only after the
+/// `open` handshake frame. In serial mode it carries one request at a time and a caller that gives up (deadline passed)
+/// *discards* the connection, so a late reply can never reach the next caller — the flaw of the bridge this replaces.
+/// In multiplex mode several requests share it and replies are matched by `_id`; a late reply finds no caller and is
+/// dropped.
+final class UpstreamConnection: UpstreamFrameHandler.Sink {
     enum Phase: Sendable {
         case connecting
-        case open(WebSocketOutboundWriter)
+        case open(any Channel)
         case closed(UpstreamError)
     }
 
     private struct State {
         var phase: Phase = .connecting
+        var channel: (any Channel)?
         var openWaiters: [Int: OneShot<Void>] = [:]
         var pending: [Int: OneShot<EPortReply>] = [:]
         var nextWaiter = 0
-        var task: Task<Void, Never>?
     }
 
     let number: Int
@@ -31,6 +35,7 @@ final class UpstreamConnection: Sendable {
     private let state = Mutex(State())
 
     static let maxMessageBytes = 8 << 20
+    static let connectTimeout = TimeAmount.seconds(10)
 
     /// Starts connecting at once; callers wait for the handshake with `waitUntilOpen()`.
     init(number: Int, url: String, multiplex: Bool, logger: Logger) {
@@ -38,8 +43,7 @@ final class UpstreamConnection: Sendable {
         self.url = url
         self.multiplex = multiplex
         self.logger = logger
-        let task = Task { [self] in await self.run() }
-        state.withLock { $0.task = task }
+        connect()
     }
 
     var isClosed: Bool {
@@ -67,6 +71,10 @@ final class UpstreamConnection: Sendable {
                 return state.nextWaiter
             }
         }
+        if key == nil, let ready = waiter.result {
+            try ready.get()
+            return
+        }
         let result = await waiter.wait { [self] in
             if let key { _ = state.withLock { $0.openWaiters.removeValue(forKey: key) } }
             waiter.complete(.failure(.closed("等待握手时被取消")))
@@ -78,20 +86,18 @@ final class UpstreamConnection: Sendable {
     /// mode the connection is closed so its late reply dies with it; in multiplex mode the late reply is dropped by `_id`.
     func call(id: Int, frame: String) async throws(UpstreamError) -> EPortReply {
         let reply = OneShot<EPortReply>()
-        let writer: WebSocketOutboundWriter = try state.withLock { (state) throws(UpstreamError) -> WebSocketOutboundWriter in
+        let channel: any Channel = try state.withLock { (state) throws(UpstreamError) -> any Channel in
             switch state.phase {
-            case .open(let writer):
+            case .open(let channel):
                 state.pending[id] = reply
-                return writer
+                return channel
             case .closed(let error): throw .closed("\(error)")
             case .connecting: throw .closed("连接尚未完成握手")
             }
         }
-        do {
-            try await writer.writeTextMessage(frame)
-        } catch is CancellationError {
-            // Not written; the wait below sees the cancellation and abandons the request.
-        } catch {
+        var buffer = channel.allocator.buffer(capacity: frame.utf8.count)
+        buffer.writeString(frame)
+        channel.writeAndFlush(UpstreamFrameHandler.textFrame(buffer)).whenFailure { [self] error in
             close(.closed("发送请求失败: \(error)"))
         }
         let result = await reply.wait { [self] in
@@ -107,60 +113,66 @@ final class UpstreamConnection: Sendable {
 
     /// Closes the connection and fails everything waiting on it with `error`.
     func close(_ error: UpstreamError) {
-        let (openWaiters, pending, task): ([OneShot<Void>], [OneShot<EPortReply>], Task<Void, Never>?) = state.withLock { state in
+        let (openWaiters, pending, channel): ([OneShot<Void>], [OneShot<EPortReply>], (any Channel)?) = state.withLock { state in
             if case .closed = state.phase { return ([], [], nil) }
             state.phase = .closed(error)
             defer {
                 state.openWaiters = [:]
                 state.pending = [:]
             }
-            return (Array(state.openWaiters.values), Array(state.pending.values), state.task)
+            return (Array(state.openWaiters.values), Array(state.pending.values), state.channel)
         }
         for waiter in openWaiters { waiter.complete(.failure(error)) }
         for waiter in pending { waiter.complete(.failure(error)) }
-        task?.cancel()
+        channel?.close(promise: nil)
     }
 
-    private func run() async {
-        var configuration = WebSocketClientConfiguration(maxFrameSize: Self.maxMessageBytes, closeTimeout: .seconds(1))
-        configuration.validateUTF8 = false
+    // MARK: The channel
+
+    private func connect() {
+        guard let target = UpstreamURL(url) else {
+            close(.connect("\(url): 不是有效的 ws:// 或 wss:// 地址"))
+            return
+        }
+        let tls: UpstreamTLS?
         do {
-            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
-                var messages = inbound.messages(maxSize: Self.maxMessageBytes).makeAsyncIterator()
-                guard let first = try await messages.next() else {
-                    self.close(.handshake("连接建立后未收到 open 帧"))
-                    return
-                }
-                guard case .text(let text) = first else {
-                    self.close(.handshake("首帧不是文本帧"))
-                    return
-                }
-                do throws(UpstreamError) {
-                    try EPortFrames.checkHandshake(text)
+            tls = target.secure ? try UpstreamTLS(serverHostname: target.host) : nil
+        } catch {
+            close(.connect("\(url): TLS: \(error)"))
+            return
+        }
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(Self.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [self] channel in
+                do {
+                    try UpstreamFrameHandler.configure(channel, target: target, tls: tls, connection: self)
+                    return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
-                    self.close(error)
-                    return
-                }
-                self.opened(outbound)
-                while let message = try await messages.next() {
-                    guard case .text(let text) = message else { continue }
-                    self.deliver(text)
-                    if self.isClosed { return }
+                    return channel.eventLoop.makeFailedFuture(error)
                 }
             }
-            close(.closed("签名服务关闭了连接"))
-        } catch is CancellationError {
-            close(.closed("连接已关闭"))
-        } catch {
-            let wasConnecting = state.withLock { if case .connecting = $0.phase { true } else { false } }
-            close(wasConnecting ? .connect("\(url): \(error)") : .closed("\(error)"))
+        bootstrap.connect(host: target.host, port: target.port).whenComplete { [self] result in
+            switch result {
+            case .success(let channel):
+                let closed = state.withLock { state in
+                    state.channel = channel
+                    if case .closed = state.phase { return true }
+                    return false
+                }
+                if closed { channel.close(promise: nil) }
+            case .failure(let error):
+                close(.connect("\(url): \(error)"))
+            }
         }
     }
 
-    private func opened(_ writer: WebSocketOutboundWriter) {
+    /// The `open` frame arrived and checked out.
+    func opened(_ channel: any Channel) {
         let waiters: [OneShot<Void>] = state.withLock { state in
             guard case .connecting = state.phase else { return [] }
-            state.phase = .open(writer)
+            state.phase = .open(channel)
+            state.channel = channel
             defer { state.openWaiters = [:] }
             return Array(state.openWaiters.values)
         }
@@ -168,9 +180,18 @@ final class UpstreamConnection: Sendable {
         for waiter in waiters { waiter.complete(.success(())) }
     }
 
+    /// The channel closed; `stage` says how far it got, which decides the error its waiters see.
+    func channelClosed(_ stage: UpstreamFrameHandler.Stage) {
+        switch stage {
+        case .upgrading: close(.connect("\(url): 连接在 WebSocket 升级前关闭"))
+        case .awaitingOpen: close(.handshake("连接建立后未收到 open 帧"))
+        case .open: close(.closed("签名服务关闭了连接"))
+        }
+    }
+
     /// Routes one reply frame to its caller. Serial mode: the single outstanding request, unless the reply names another
     /// `_id` (a stale reply, dropped). Multiplex mode: by `_id` only; a reply without one is a protocol error.
-    private func deliver(_ text: String) {
+    func deliver(_ text: String) {
         guard let reply = EPortFrames.parseReply(text) else {
             if multiplex {
                 close(.malformed("非 JSON 响应（多路复用模式下无法匹配请求）: \(EPortFrames.excerpt(text))"))

@@ -59,11 +59,12 @@ final class UpstreamPool: Sendable {
 
     private var capacity: Int { settings.multiplex ? settings.multiplexInFlight : 1 }
 
-    /// Runs one operation within `timeout` (never longer than the configured request timeout).
+    /// Runs one operation within `timeout` (never longer than the configured request timeout). A timeout leaves the
+    /// calling task cancelled (see `DeadlineTimer`): call it from a task of its own.
     func perform(_ operation: Operation, timeout: Duration? = nil) async throws(UpstreamError) -> EPortReply {
         let limit = min(timeout ?? settings.timeout, settings.timeout)
         do {
-            return try await Self.withDeadline(limit) { () async throws(UpstreamError) -> EPortReply in
+            return try await DeadlineTimer.run(limit) { () async throws(UpstreamError) -> EPortReply in
                 try await self.attempt(operation)
             }
         } catch {
@@ -143,6 +144,7 @@ final class UpstreamPool: Sendable {
             return state.nextWaiter
         }
         let timeout = settings.timeout
+        if waiterID == nil, let granted = grant.result { return try granted.get() }
         let result = await grant.wait { [self] in
             guard let waiterID else { return }
             let removed = state.withLock { state in
@@ -221,42 +223,5 @@ final class UpstreamPool: Sendable {
     func closeAll() {
         let connections = state.withLock { state in state.slots.compactMap(\.connection) }
         for connection in connections { connection.close(.closed("signer 正在停止")) }
-    }
-
-    // MARK: Deadline
-
-    /// Runs `body` and returns its result, or `.timeout` once `timeout` passes; `body` is then cancelled, which
-    /// abandons whatever it waits for (see `UpstreamConnection.call`).
-    static func withDeadline<Value: Sendable>(
-        _ timeout: Duration,
-        _ body: @escaping @Sendable () async throws(UpstreamError) -> Value
-    ) async throws(UpstreamError) -> Value {
-        let result = await withTaskGroup(of: Result<Value, UpstreamError>?.self) { group in
-            group.addTask {
-                do throws(UpstreamError) {
-                    return .success(try await body())
-                } catch {
-                    return .failure(error)
-                }
-            }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: timeout)
-                } catch {
-                    return nil
-                }
-                return .failure(.timeout(timeout))
-            }
-            var outcome: Result<Value, UpstreamError> = .failure(.timeout(timeout))
-            while let next = await group.next() {
-                if let next {
-                    outcome = next
-                    break
-                }
-            }
-            group.cancelAll()
-            return outcome
-        }
-        return try result.get()
     }
 }

@@ -10,12 +10,17 @@ struct UpstreamProbe: Service {
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let certNo = try await pool.perform(.certNo, timeout: .seconds(10)).certNo()
-                pool.recordCertNo(certNo)
-                logger.debug("upstream probe: cert no \(certNo)")
-            } catch {
-                logger.warning("upstream probe failed: \(error)")
+            // In a child task: a timeout cancels the task that asked (see `UpstreamPool.perform`), not this loop.
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    do {
+                        let certNo = try await pool.perform(.certNo, timeout: .seconds(10)).certNo()
+                        pool.recordCertNo(certNo)
+                        logger.debug("upstream probe: cert no \(certNo)")
+                    } catch {
+                        logger.warning("upstream probe failed: \(error)")
+                    }
+                }
             }
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

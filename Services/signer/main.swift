@@ -35,9 +35,16 @@ let routes = HTTPRoutes { routes in
     routes.on("POST", "/getCode") { call in await getCode.handle(call) }
     routes.on("POST", "/api/sign") { call in try await sign.handle(call) }
 }
-// Like `host.serveHTTP(routes)`, but handing the edge's deadline to the handlers (see `RequestDeadline`).
-host.rpc.register(HTTPForward.self) { request, context in
-    await RequestDeadline.$current.withValue(context.deadline) { await routes.respond(to: request) }
+// Like `host.serveHTTP(routes)`, but handing the edge's deadline to the handlers (see `RequestDeadline`), with the
+// frame read and the reply written by `HTTPForwardWire`.
+host.rpc.registerRaw(HTTPForward.name) { frame, context in
+    let request: ForwardedRequest
+    switch HTTPForwardWire.request(frame) {
+    case .success(let decoded): request = decoded
+    case .failure(let refusal): return refusal.reply(id: context.requestID)
+    }
+    let response = await RequestDeadline.$current.withValue(context.deadline) { await routes.respond(to: request) }
+    return HTTPForwardWire.reply(id: context.requestID, response)
 }
 
 var services: [any Service] = []

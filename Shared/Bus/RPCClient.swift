@@ -177,14 +177,12 @@ final class RPCClientDriver: PollLoopDriver, @unchecked Sendable {
     func readable(socketIndex: Int) {
         if socketIndex == 0 {
             while let frames = dealer.receive() {
-                guard let payload = frames.last,
-                    let head = try? JSONDecoder().decode(RPCResponseHead.self, from: Data(payload))
-                else {
+                guard let payload = frames.last, let id = Self.replyID(payload) else {
                     logger.warning("dropping an undecodable reply from \(service)")
                     continue
                 }
                 // A reply whose caller timed out or was cancelled has no entry: it is dropped, never handed to a later caller.
-                pending.removeValue(forKey: head.id)?.continuation.resume(returning: .success(payload))
+                pending.removeValue(forKey: id)?.continuation.resume(returning: .success(payload))
             }
         } else {
             while let frames = monitor.receive() {
@@ -200,6 +198,13 @@ final class RPCClientDriver: PollLoopDriver, @unchecked Sendable {
                 connected.set(liveConnections > 0)
             }
         }
+    }
+
+    /// The reply's `id`, scanned (the caller decodes the whole reply once, in its own task); `JSONDecoder` only for
+    /// frames the scanner leaves undecided.
+    static func replyID(_ payload: [UInt8]) -> String? {
+        if let id = EnvelopeHead.scan(payload)?.id { return id }
+        return (try? JSONDecoder().decode(RPCResponseHead.self, from: Data(payload)))?.id
     }
 
     func pollTimeout() -> Int {

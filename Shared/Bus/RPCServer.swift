@@ -85,25 +85,33 @@ public final class RPCServer: Sendable {
     }
 
     private func serve(_ request: IncomingRequest) async {
-        guard let head = try? JSONDecoder().decode(RPCRequestHead.self, from: Data(request.payload)) else {
+        // The head is scanned, not decoded: the handler decodes the frame once for its parameters.
+        let id: String
+        let method: String
+        let wallDeadline: Int64?
+        if let head = EnvelopeHead.scan(request.payload), let headID = head.id, let headMethod = head.method {
+            (id, method, wallDeadline) = (headID, headMethod, head.deadline)
+        } else if let head = try? JSONDecoder().decode(RPCRequestHead.self, from: Data(request.payload)) {
+            (id, method, wallDeadline) = (head.id, head.method, head.deadline)
+        } else {
             logger.warning("dropping a request frame that is not an RPC envelope")
             return
         }
-        let deadline = head.deadline.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        let deadline = wallDeadline.map { Date(timeIntervalSince1970: Double($0) / 1000) }
         if let deadline, deadline < Date() {
-            logger.debug("dropping \(head.method) #\(head.id): its deadline passed before it arrived")
+            logger.debug("dropping \(method) #\(id): its deadline passed before it arrived")
             return
         }
-        let context = RPCContext(requestID: head.id, method: head.method, deadline: deadline, logger: logger)
+        let context = RPCContext(requestID: id, method: method, deadline: deadline, logger: logger)
         let reply: [UInt8]
-        if let handler = handlers.withLock({ $0[head.method] }) {
+        if let handler = handlers.withLock({ $0[method] }) {
             let start = ContinuousClock.now
             reply = await handler(request.payload, context)
-            Metrics.Timer(label: "switchboard_rpc_server_duration_seconds", dimensions: [("method", head.method)])
+            Metrics.Timer(label: "switchboard_rpc_server_duration_seconds", dimensions: [("method", method)])
                 .recordNanoseconds(Int64((ContinuousClock.now - start).seconds * 1e9))
         } else {
-            let error = RPCError(code: RPCError.unknownMethodCode, message: "unknown method \(head.method)")
-            reply = Self.encode(RPCResponseEnvelope<NoParams>(id: head.id, error: error))
+            let error = RPCError(code: RPCError.unknownMethodCode, message: "unknown method \(method)")
+            reply = Self.encode(RPCResponseEnvelope<NoParams>(id: id, error: error))
         }
         loop.post(.reply(identity: request.identity, payload: reply))
     }
