@@ -68,17 +68,3 @@ extension CommandHandler {
         try await handle(payload, &command)
     }
 }
-
-extension RPCError {
-    /// The `error` frame for a failed call to a store or a service.
-    func protocolFailure(requestID: String?) -> ProtocolFailure {
-        let code: ErrorCode =
-            switch self.code {
-            case RPCError.serviceUnavailableCode: .serviceUnavailable
-            case RPCError.serviceTimeoutCode: .serviceTimeout
-            case RPCError.badRequestCode: .invalidMessage
-            default: .internalError
-            }
-        return ProtocolFailure(code: code, message: message, requestID: requestID)
-    }
-}

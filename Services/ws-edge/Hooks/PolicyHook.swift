@@ -29,7 +29,10 @@ struct PolicyHook: Hook {
         } catch {
             return localAdmission(attempt.ip, because: error)
         }
-        guard !decision.allowed else { return .proceed }
+        guard !decision.allowed else {
+            registry.reservations.reserve(IPAddress.key(attempt.ip))
+            return .proceed
+        }
         let status = decision.code == "ip_blocked" ? 403 : 429
         return .reject(
             status: status,
@@ -44,7 +47,10 @@ struct PolicyHook: Hook {
         let limit = policy.maxConnectionsPerIP
         let open = registry.count(forPolicyKey: IPAddress.key(ip))
         logger.warning("auth did not answer admission (\(error.code)); per-IP limit from this edge's count: \(open) of \(limit)")
-        guard open >= limit else { return .proceed }
+        guard open >= limit else {
+            registry.reservations.reserve(IPAddress.key(ip))
+            return .proceed
+        }
         return .reject(
             status: 429,
             code: "too_many_connections",

@@ -64,6 +64,8 @@ final class ConnectionRegistry: Sendable {
     let members: TopicMembers
     private let subscriber: EventSubscriber
     private let connections = Mutex<[String: Connection]>([:])
+    /// Admitted upgrades whose sessions have not started yet, so the per-IP count sees them.
+    let reservations = AdmissionReservations()
     private let logger: Logger
     /// Events for the edge itself rather than for clients (policy notices), by topic; set once at start.
     private let edgeHandlers: EdgeEventHandlers
@@ -103,6 +105,7 @@ final class ConnectionRegistry: Sendable {
             connections[connection.id] = connection
             return connections.count
         }
+        reservations.fulfil(IPAddress.key(connection.ip))
         Gauge(label: "switchboard_ws_connections").record(count)
         join(connection, "all")
         if let principal = connection.principal {
@@ -142,9 +145,10 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
-    /// Open connections whose address has this policy key (an IPv4 address, or an IPv6 /64).
+    /// Open connections whose address has this policy key (an IPv4 address, or an IPv6 /64), counting those admitted
+    /// whose sessions have not started yet.
     func count(forPolicyKey key: String) -> Int {
-        connections.withLock { connections in connections.values.count { IPAddress.key($0.ip) == key } }
+        connections.withLock { connections in connections.values.count { IPAddress.key($0.ip) == key } } + reservations.count(key)
     }
 
     func shutdown() {

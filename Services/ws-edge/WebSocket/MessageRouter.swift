@@ -87,17 +87,3 @@ struct MessageRouter: Sendable {
         }
     }
 }
-
-extension RPCError {
-    /// The `error` frame for a failed call to a service.
-    func protocolFailure(requestID: String?) -> ProtocolFailure {
-        let code: ErrorCode =
-            switch self.code {
-            case RPCError.serviceUnavailableCode: .serviceUnavailable
-            case RPCError.serviceTimeoutCode: .serviceTimeout
-            case RPCError.badRequestCode: .invalidMessage
-            default: .internalError
-            }
-        return ProtocolFailure(code: code, message: message, requestID: requestID)
-    }
-}
