@@ -38,13 +38,8 @@ struct BadInputTests {
         // The bystander: telemetry every 100 ms, timed for the whole run.
         let redis = RedisClient(configuration: try RedisConfiguration(url: cluster.redis.url))
         defer { redis.shutdown() }
-        _ = try await redis.send(["HSET", "comsrv:1001:T", "1", "25.5", "2", "101.3"])
-        let bystander = try await TestWebSocket.connect(port: cluster.httpPort)
+        let bystander = try await Self.subscribedBystander(cluster, redis: redis)
         defer { Task { await bystander.close() } }
-        _ = await bystander.next(type: "connection_established")
-        try bystander.send(json: ["type": "subscribe", "id": "watch", "data": ["channels": [1001], "data_types": ["T"], "interval": 100]])
-        #expect(await bystander.next(type: "subscribe_ack") != nil)
-        #expect(await bystander.next(type: "data_batch", timeout: .seconds(2)) != nil)
         let watch = Task { await Self.watchBatches(bystander) }
 
         // Four WebSocket lanes and four HTTP workers at once, each on its own thread (blocking sockets).
@@ -154,13 +149,8 @@ struct BadInputTests {
         // The bystander: telemetry every 100 ms, timed for the whole run.
         let redis = RedisClient(configuration: try RedisConfiguration(url: cluster.redis.url))
         defer { redis.shutdown() }
-        _ = try await redis.send(["HSET", "comsrv:1001:T", "1", "25.5"])
-        let bystander = try await TestWebSocket.connect(port: cluster.httpPort)
+        let bystander = try await Self.subscribedBystander(cluster, redis: redis)
         defer { Task { await bystander.close() } }
-        _ = await bystander.next(type: "connection_established")
-        try bystander.send(json: ["type": "subscribe", "id": "watch", "data": ["channels": [1001], "data_types": ["T"], "interval": 100]])
-        #expect(await bystander.next(type: "subscribe_ack") != nil)
-        #expect(await bystander.next(type: "data_batch", timeout: .seconds(2)) != nil)
         let watch = Task { await Self.watchBatches(bystander) }
 
         // Lanes: the room types share one connection (so chat echoes reach only it), the rest are spread over three; the
@@ -218,6 +208,18 @@ struct BadInputTests {
         #expect(gaps.batches > 0)
         // 100 ms batches: a gap of 5 s (50 ticks) means the bystander was starved, not that the machine was busy.
         #expect(gaps.maxGapMs <= 5_000, "the bystander waited \(gaps.maxGapMs) ms for a batch")
+    }
+
+    /// A connection subscribed to channel 1001's T every 100 ms that has had its first batch: the bystander whose
+    /// telemetry must keep flowing while the hostile input runs.
+    static func subscribedBystander(_ cluster: Cluster, redis: RedisClient) async throws -> TestWebSocket {
+        _ = try await redis.send(["HSET", "comsrv:1001:T", "1", "25.5", "2", "101.3"])
+        let bystander = try await TestWebSocket.connect(port: cluster.httpPort)
+        _ = await bystander.next(type: "connection_established")
+        try bystander.send(json: ["type": "subscribe", "id": "watch", "data": ["channels": [1001], "data_types": ["T"], "interval": 100]])
+        #expect(await bystander.next(type: "subscribe_ack") != nil)
+        #expect(await bystander.next(type: "data_batch", timeout: .seconds(2)) != nil)
+        return bystander
     }
 
     /// Counts the bystander's batches and the longest wait between two of them until cancelled.
