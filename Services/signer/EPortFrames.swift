@@ -8,6 +8,8 @@ import Foundation
 enum EPortFrames {
     static let signMethod = "cus-sec_SpcSignDataAsPEM"
     static let certNoMethod = "cus-sec_SpcGetCertNo"
+    static let digestMethod = "cus-sec_SpcSHA1DigestAsPEM"
+    static let certificateMethod = "cus-sec_SpcGetSignCertAsPEM"
 
     /// `{"_id":N,"_method":"cus-sec_SpcSignDataAsPEM","args":{"inData":…,"passwd":…}}`
     static func signRequest(id: Int, inData: String, passwd: String) -> String {
@@ -17,6 +19,18 @@ enum EPortFrames {
     /// `{"_id":N,"_method":"cus-sec_SpcGetCertNo","args":{}}`
     static func certNoRequest(id: Int) -> String {
         "{\"_id\":\(id),\"_method\":\"\(certNoMethod)\",\"args\":{}}"
+    }
+
+    /// `{"_id":N,"_method":"cus-sec_SpcSHA1DigestAsPEM","args":{"szInfo":…,"passwd":…}}`, as the Java client's
+    /// `UkeyInitialConfig.getSHA1DigestAsPEMParams` sends it (the SDK's `cusSpcSHA1DigestAsPEM` leaves `passwd` out).
+    static func digestRequest(id: Int, szInfo: String, passwd: String?) -> String {
+        let password = passwd.map { ",\"passwd\":\(JSONText.quote($0))" } ?? ""
+        return "{\"_id\":\(id),\"_method\":\"\(digestMethod)\",\"args\":{\"szInfo\":\(JSONText.quote(szInfo))\(password)}}"
+    }
+
+    /// `{"_id":N,"_method":"cus-sec_SpcGetSignCertAsPEM","args":{}}` (`UkeyInitialConfig.getX509CertificateParameter`).
+    static func certificateRequest(id: Int) -> String {
+        "{\"_id\":\(id),\"_method\":\"\(certificateMethod)\",\"args\":{}}"
     }
 
     /// Checks the first frame of a connection: it must be `_method:"open"` with `_status:"00"` (when a status is given).
@@ -32,10 +46,31 @@ enum EPortFrames {
         }
     }
 
-    /// Parses a reply frame; nil when it is not a JSON object at all. `_id` may be a number or a numeric string.
+    /// One frame from the client: a reply, a `_nextBlock` request of the block transfer, or not a JSON object at all.
+    enum Frame: Sendable, Equatable {
+        case reply(EPortReply)
+        case nextBlock(EPortBlocks.NextBlock)
+        case notJSON
+    }
+
+    static func parse(_ text: String) -> Frame {
+        guard let object = JSONReader.parse(text), case .object = object else { return .notJSON }
+        if let next = EPortBlocks.nextBlock(object) { return .nextBlock(next) }
+        return .reply(reply(object))
+    }
+
+    /// Parses a reply frame; nil when it is not a JSON object at all.
     static func parseReply(_ text: String) -> EPortReply? {
         guard let object = JSONReader.parse(text), case .object = object else { return nil }
-        let id = object["_id"].flatMap(integer)
+        return reply(object)
+    }
+
+    /// `_id` may be a number (`1`, `1.0`) or a string (`"1"`): the seed bridge sends a string and the Java client reads
+    /// either into an `Integer`. Any other `_id` (`"abc"`, `true`, `1.5`) is kept as `foreignID`: it names no request
+    /// of ours, so it is never matched to one.
+    private static func reply(_ object: JSONReader.Value) -> EPortReply {
+        let rawID = object["_id"].flatMap { $0 == .null ? nil : $0 }
+        let id = rawID.flatMap(integer)
         let status = object["_status"].map(string)
         let body: JSONReader.Value =
             if let nested = object["_args"], case .object = nested { nested } else { object }
@@ -48,6 +83,7 @@ enum EPortFrames {
             }
         return EPortReply(
             id: id,
+            foreignID: rawID != nil && id == nil,
             method: object["_method"]?.string,
             status: status,
             result: result,
@@ -68,8 +104,13 @@ enum EPortFrames {
 
     private static func integer(_ value: JSONReader.Value) -> Int? {
         switch value {
-        case .number(let text), .string(let text): Int(text)
-        default: nil
+        case .number(let text):
+            if let exact = Int(text) { return exact }
+            // `1.0` or `1e0`: integral and in range, or not an id of ours.
+            guard let number = Double(text), number.rounded() == number, abs(number) < 9.0e15 else { return nil }
+            return Int(number)
+        case .string(let text): return Int(trimmed(text))
+        default: return nil
         }
     }
 
@@ -94,6 +135,8 @@ enum EPortFrames {
 /// One parsed reply of the e-port client, either form.
 struct EPortReply: Sendable, Equatable {
     var id: Int?
+    /// An `_id` that is there but no integer (`"abc"`): a reply to somebody else, never matched to a request.
+    var foreignID = false
     var method: String?
     var status: String?
     var result: Bool?
@@ -118,6 +161,20 @@ struct EPortReply: Sendable, Equatable {
         let certNo = data.count > 1 ? EPortFrames.trimmed(data[1]) : ""
         guard !certNo.isEmpty else { throw .malformed("证书序列号为空") }
         return (sign, certNo)
+    }
+
+    /// A `cus-sec_SpcSHA1DigestAsPEM` reply: `Data` is `[base64 SHA-1 digest]`.
+    func digest() throws(UpstreamError) -> String {
+        let digest = try checked().first.map(EPortFrames.trimmed) ?? ""
+        guard !digest.isEmpty else { throw .malformed("摘要结果为空") }
+        return digest
+    }
+
+    /// A `cus-sec_SpcGetSignCertAsPEM` reply: `Data` is `[base64 DER certificate]`, without PEM armour.
+    func certificate() throws(UpstreamError) -> String {
+        let certificate = try checked().first.map(EPortFrames.trimmed) ?? ""
+        guard !certificate.isEmpty else { throw .malformed("证书为空") }
+        return certificate
     }
 
     /// A `cus-sec_SpcGetCertNo` reply: `Data` is `[certNo]`.

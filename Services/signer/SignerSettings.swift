@@ -15,6 +15,9 @@ struct SignerSettings: Sendable {
     var poolSize: Int
     var multiplex: Bool
     var multiplexInFlight: Int
+    /// `SWITCHBOARD_SIGNER_BLOCK_FRAMES` (off): send requests over the SDK's 120 KB limit in `BLOCKTXT` blocks, for an
+    /// e-port client that expects them (see `EPortBlocks`); off sends every request as one frame.
+    var blockFrames: Bool
     var queueLimit: Int
     var timeoutMilliseconds: Int
     var probeSeconds: Double
@@ -57,6 +60,7 @@ struct SignerSettings: Sendable {
         poolSize = config.int("SWITCHBOARD_SIGNER_POOL_SIZE", default: 4)
         multiplex = config.bool("SWITCHBOARD_SIGNER_MULTIPLEX", default: false)
         multiplexInFlight = config.int("SWITCHBOARD_SIGNER_MULTIPLEX_INFLIGHT", default: 32)
+        blockFrames = config.bool("SWITCHBOARD_SIGNER_BLOCK_FRAMES", default: false)
         queueLimit = config.int("SWITCHBOARD_SIGNER_QUEUE_LIMIT", default: 256)
         timeoutMilliseconds = config.int("SWITCHBOARD_SIGNER_TIMEOUT_MS", default: 30_000)
         probeSeconds = config.double("SWITCHBOARD_SIGNER_PROBE_SECONDS", default: 30)

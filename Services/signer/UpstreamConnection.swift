@@ -20,16 +20,28 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
         case closed(UpstreamError)
     }
 
+    /// A request waiting for its reply: the method it called (a reply naming another is not its), and its block
+    /// transfer while the client is still asking for blocks.
+    private struct Pending {
+        let reply: OneShot<EPortReply>
+        let method: String
+        var transfer: EPortBlocks.Transfer?
+    }
+
     private struct State {
         var phase: Phase = .connecting
         var channel: (any Channel)?
         var openWaiters: [Int: OneShot<Void>] = [:]
-        var pending: [Int: OneShot<EPortReply>] = [:]
+        var pending: [Int: Pending] = [:]
+        /// Block transfer GUID → request `_id`.
+        var transfers: [String: Int] = [:]
         var nextWaiter = 0
     }
 
     let number: Int
     let multiplex: Bool
+    /// Send frames the SDK would split (over 120 KB) as `BLOCKTXT` blocks (`SWITCHBOARD_SIGNER_BLOCK_FRAMES`).
+    let blockFrames: Bool
     private let url: String
     private let logger: Logger
     private let state = Mutex(State())
@@ -38,10 +50,11 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
     static let connectTimeout = TimeAmount.seconds(10)
 
     /// Starts connecting at once; callers wait for the handshake with `waitUntilOpen()`.
-    init(number: Int, url: String, multiplex: Bool, logger: Logger) {
+    init(number: Int, url: String, multiplex: Bool, blockFrames: Bool = false, logger: Logger) {
         self.number = number
         self.url = url
         self.multiplex = multiplex
+        self.blockFrames = blockFrames
         self.logger = logger
         connect()
     }
@@ -82,33 +95,47 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
         try result.get()
     }
 
-    /// Sends one request frame and waits for its reply. Cancellation (the deadline) abandons the request: in serial
-    /// mode the connection is closed so its late reply dies with it; in multiplex mode the late reply is dropped by `_id`.
-    func call(id: Int, frame: String) async throws(UpstreamError) -> EPortReply {
+    /// Sends one request frame (block 0 of it, in block mode, when it is too long for one) and waits for its reply.
+    /// Cancellation (the deadline) abandons the request: in serial mode the connection is closed so its late reply dies
+    /// with it; in multiplex mode the late reply is dropped by `_id`.
+    func call(id: Int, method: String, frame: String) async throws(UpstreamError) -> EPortReply {
         let reply = OneShot<EPortReply>()
+        let transfer = blockFrames ? EPortBlocks.transfer(for: frame) : nil
         let channel: any Channel = try state.withLock { (state) throws(UpstreamError) -> any Channel in
             switch state.phase {
             case .open(let channel):
-                state.pending[id] = reply
+                state.pending[id] = Pending(reply: reply, method: method, transfer: transfer)
+                if let transfer { state.transfers[transfer.guid] = id }
                 return channel
             case .closed(let error): throw .closed("\(error)")
             case .connecting: throw .closed("连接尚未完成握手")
             }
         }
-        var buffer = channel.allocator.buffer(capacity: frame.utf8.count)
-        buffer.writeString(frame)
-        channel.writeAndFlush(UpstreamFrameHandler.textFrame(buffer)).whenFailure { [self] error in
-            close(.closed("发送请求失败: \(error)"))
-        }
+        send(transfer.flatMap { $0.frame(0) } ?? frame, on: channel)
         let result = await reply.wait { [self] in
-            let abandoned = state.withLock { $0.pending.removeValue(forKey: id) }
+            let abandoned = state.withLock { state in self.remove(id, from: &state) }
             guard let abandoned else { return }
-            abandoned.complete(.failure(.closed("请求已放弃")))
+            abandoned.reply.complete(.failure(.closed("请求已放弃")))
             if !multiplex {
                 close(.closed("请求超时后丢弃此连接，迟到的响应不会交给后续请求"))
             }
         }
         return try result.get()
+    }
+
+    private func send(_ frame: String, on channel: any Channel) {
+        var buffer = channel.allocator.buffer(capacity: frame.utf8.count)
+        buffer.writeString(frame)
+        channel.writeAndFlush(UpstreamFrameHandler.textFrame(buffer)).whenFailure { [self] error in
+            close(.closed("发送请求失败: \(error)"))
+        }
+    }
+
+    /// Takes request `id` out of the state, with its block transfer.
+    private func remove(_ id: Int, from state: inout State) -> Pending? {
+        guard let pending = state.pending.removeValue(forKey: id) else { return nil }
+        if let guid = pending.transfer?.guid { state.transfers[guid] = nil }
+        return pending
     }
 
     /// Closes the connection and fails everything waiting on it with `error`.
@@ -119,8 +146,9 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
             defer {
                 state.openWaiters = [:]
                 state.pending = [:]
+                state.transfers = [:]
             }
-            return (Array(state.openWaiters.values), Array(state.pending.values), state.channel)
+            return (Array(state.openWaiters.values), state.pending.values.map(\.reply), state.channel)
         }
         for waiter in openWaiters { waiter.complete(.failure(error)) }
         for waiter in pending { waiter.complete(.failure(error)) }
@@ -189,19 +217,31 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
         }
     }
 
-    /// Routes one reply frame to its caller. Serial mode: the single outstanding request, unless the reply names another
-    /// `_id` (a stale reply, dropped). Multiplex mode: by `_id` only; a reply without one is a protocol error.
+    /// Routes one frame to its caller. A `_nextBlock` goes to the block transfer it names by GUID. A reply: serial mode
+    /// gives it to the single outstanding request unless it names another `_id` or `_method` (a stale or stray reply,
+    /// dropped); multiplex mode matches by `_id` only, and a reply without one is a protocol error.
     func deliver(_ text: String) {
-        guard let reply = EPortFrames.parseReply(text) else {
+        let reply: EPortReply
+        switch EPortFrames.parse(text) {
+        case .notJSON:
             if multiplex {
                 close(.malformed("非 JSON 响应（多路复用模式下无法匹配请求）: \(EPortFrames.excerpt(text))"))
             } else {
-                let target = state.withLock { state -> OneShot<EPortReply>? in
+                let target = state.withLock { state -> Pending? in
                     guard let key = state.pending.keys.first else { return nil }
-                    return state.pending.removeValue(forKey: key)
+                    return remove(key, from: &state)
                 }
-                target?.complete(.failure(.malformed("非 JSON 响应: \(EPortFrames.excerpt(text))")))
+                target?.reply.complete(.failure(.malformed("非 JSON 响应: \(EPortFrames.excerpt(text))")))
             }
+            return
+        case .nextBlock(let next):
+            sendBlock(next)
+            return
+        case .reply(let parsed):
+            reply = parsed
+        }
+        if reply.foreignID {
+            logger.warning("dropping a reply with a foreign _id on connection \(number): \(EPortFrames.excerpt(text))")
             return
         }
         let echoed = reply.id.flatMap { $0 == 0 ? nil : $0 }
@@ -210,23 +250,67 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
                 close(.malformed("响应没有 _id，多路复用模式需要签名服务回显 _id"))
                 return
             }
-            let target = state.withLock { $0.pending.removeValue(forKey: echoed) }
+            let target = state.withLock { state in remove(echoed, from: &state) }
             if let target {
-                target.complete(.success(reply))
+                target.reply.complete(.success(reply))
             } else {
                 logger.debug("dropping a reply for _id \(echoed): its caller is gone")
             }
             return
         }
-        let target = state.withLock { state -> OneShot<EPortReply>? in
-            guard let key = state.pending.keys.first else { return nil }
+        let target = state.withLock { state -> Pending? in
+            guard let (key, pending) = state.pending.first else { return nil }
             if let echoed, echoed != key { return nil }
-            return state.pending.removeValue(forKey: key)
+            if let method = reply.method, !method.isEmpty, method != pending.method { return nil }
+            return remove(key, from: &state)
         }
         if let target {
-            target.complete(.success(reply))
+            target.reply.complete(.success(reply))
         } else {
-            logger.warning("dropping a reply nobody waits for (_id \(reply.id.map(String.init) ?? "none")) on connection \(number)")
+            logger.warning(
+                "dropping a reply nobody waits for (_id \(reply.id.map(String.init) ?? "none"), \(reply.method ?? "no _method")) on connection \(number)"
+            )
+        }
+    }
+
+    /// Answers a `_nextBlock`: sends the block it asks for, again after a `Result:false` (at most the SDK's 3 × blocks
+    /// times, then the request fails). `finish` ends the transfer; the request's own reply follows.
+    private func sendBlock(_ next: EPortBlocks.NextBlock) {
+        enum Step {
+            case send(String, any Channel)
+            case fail(OneShot<EPortReply>, UpstreamError)
+            case none
+        }
+        let step: Step = state.withLock { state in
+            guard let id = state.transfers[next.guid], var pending = state.pending[id], var transfer = pending.transfer else { return .none }
+            if next.finish {
+                state.transfers[next.guid] = nil
+                pending.transfer = nil
+                state.pending[id] = pending
+                return .none
+            }
+            guard case .open(let channel) = state.phase else { return .none }
+            if next.retry { transfer.retries += 1 }
+            guard transfer.retries <= transfer.retryLimit else {
+                return .fail(remove(id, from: &state)?.reply ?? pending.reply, .rejected(["数据接收错误: 分块重传超过 \(transfer.retryLimit) 次"]))
+            }
+            guard let number = next.next, let frame = transfer.frame(number) else {
+                let asked = next.next.map(String.init) ?? "none"
+                return .fail(
+                    remove(id, from: &state)?.reply ?? pending.reply, .malformed("_nextBlock 请求了不存在的分块 \(asked)（共 \(transfer.blocks.count) 块）"))
+            }
+            pending.transfer = transfer
+            state.pending[id] = pending
+            return .send(frame, channel)
+        }
+        switch step {
+        case .send(let frame, let channel): send(frame, on: channel)
+        case .fail(let reply, let error):
+            reply.complete(.failure(error))
+            // The client may still answer the abandoned request: in serial mode that answer must die with the connection.
+            if !multiplex { close(.closed("分块传输失败后丢弃此连接")) }
+        case .none:
+            logger.debug("ignoring _nextBlock for transfer \(next.guid) (finished, unknown or gone)")
         }
     }
 }

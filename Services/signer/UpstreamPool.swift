@@ -15,11 +15,24 @@ final class UpstreamPool: Sendable {
     enum Operation: Sendable {
         case sign(inData: String, passwd: String)
         case certNo
+        case digest(szInfo: String, passwd: String?)
+        case certificate
 
         func frame(id: Int) -> String {
             switch self {
             case .sign(let inData, let passwd): EPortFrames.signRequest(id: id, inData: inData, passwd: passwd)
             case .certNo: EPortFrames.certNoRequest(id: id)
+            case .digest(let szInfo, let passwd): EPortFrames.digestRequest(id: id, szInfo: szInfo, passwd: passwd)
+            case .certificate: EPortFrames.certificateRequest(id: id)
+            }
+        }
+
+        var method: String {
+            switch self {
+            case .sign: EPortFrames.signMethod
+            case .certNo: EPortFrames.certNoMethod
+            case .digest: EPortFrames.digestMethod
+            case .certificate: EPortFrames.certificateMethod
             }
         }
     }
@@ -97,11 +110,12 @@ final class UpstreamPool: Sendable {
     private func call(_ operation: Operation, on slot: Int) async throws(UpstreamError) -> EPortReply {
         let connection = connection(for: slot)
         try await connection.waitUntilOpen()
+        // 1…Int32.max, then round again: the Java client reads `_id` into an `Integer`, and 0 is the `open` frame's.
         let id = state.withLock { state in
-            state.nextRequestID += 1
+            state.nextRequestID = state.nextRequestID >= Int(Int32.max) ? 1 : state.nextRequestID + 1
             return state.nextRequestID
         }
-        return try await connection.call(id: id, frame: operation.frame(id: id))
+        return try await connection.call(id: id, method: operation.method, frame: operation.frame(id: id))
     }
 
     /// The slot's live connection, or a new one when it has none or its last one closed.
@@ -113,6 +127,7 @@ final class UpstreamPool: Sendable {
                 number: state.connectionsMade,
                 url: settings.upstreamURL,
                 multiplex: settings.multiplex,
+                blockFrames: settings.blockFrames,
                 logger: logger
             )
             state.slots[slot].connection = connection
@@ -208,6 +223,7 @@ final class UpstreamPool: Sendable {
                 "queued": String(state.waiters.count),
                 "queue_limit": String(settings.queueLimit),
                 "mode": settings.multiplex ? "multiplex(\(settings.multiplexInFlight))" : "serial",
+                "block_frames": settings.blockFrames ? "over 120 KB" : "off",
                 "timeout_ms": String(settings.timeoutMilliseconds),
                 "last_error": state.lastError ?? "none",
             ]

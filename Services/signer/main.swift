@@ -52,7 +52,7 @@ if settings.probeSeconds > 0 {
     services.append(UpstreamProbe(pool: pool, interval: .milliseconds(Int(settings.probeSeconds * 1000)), logger: host.logger))
 }
 host.logger.info(
-    "signer upstream \(settings.upstreamURL), pool \(settings.poolSize), \(settings.multiplex ? "multiplex \(settings.multiplexInFlight)" : "serial"), timeout \(settings.timeoutMilliseconds) ms"
+    "signer upstream \(settings.upstreamURL), pool \(settings.poolSize), \(settings.multiplex ? "multiplex \(settings.multiplexInFlight)" : "serial"), timeout \(settings.timeoutMilliseconds) ms\(settings.blockFrames ? ", BLOCKTXT blocks over 120 KB" : "")"
 )
 try await host.run(services: services)
 pool.closeAll()

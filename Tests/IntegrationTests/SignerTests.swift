@@ -30,6 +30,7 @@ struct SignerTests {
         let details = ((health["services"] as? [String: [String: Any]])?["signer"]?["details"] as? [String: String]) ?? [:]
         #expect(details["upstream_state"] == "connected")
         #expect(details["mode"] == "serial")
+        #expect(details["block_frames"] == "off")
         #expect(details["pool_size"] == "4")
         #expect(details["in_use"] == "0")
         #expect(details["queued"] == "0")

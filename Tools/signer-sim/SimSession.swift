@@ -11,11 +11,12 @@ struct SimSession: Sendable {
     struct Dropped: Error {}
 
     func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let blocks = SimBlocks()
         try await outbound.writeTextMessage(behaviour.handshake)
         if serial {
             for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
                 guard case .text(let text) = message else { continue }
-                guard try await answer(text, outbound: outbound) else { return }
+                guard try await answer(text, blocks: blocks, outbound: outbound) else { return }
             }
             return
         }
@@ -24,7 +25,7 @@ struct SimSession: Sendable {
                 for try await message in inbound.messages(maxSize: Self.maxMessageBytes) {
                     guard case .text(let text) = message else { continue }
                     group.addTask {
-                        guard try await answer(text, outbound: outbound) else { throw Dropped() }
+                        guard try await answer(text, blocks: blocks, outbound: outbound) else { throw Dropped() }
                     }
                 }
                 try await group.waitForAll()
@@ -34,9 +35,23 @@ struct SimSession: Sendable {
         }
     }
 
-    /// Answers one frame; false when the connection is to be dropped instead.
-    private func answer(_ text: String, outbound: WebSocketOutboundWriter) async throws -> Bool {
-        switch behaviour.answer(text) {
+    /// Answers one frame; false when the connection is to be dropped instead. A `BLOCKTXT` block is answered with
+    /// `_nextBlock` at once; the last one makes the whole request, answered as if it had come in one frame.
+    private func answer(_ text: String, blocks: SimBlocks, outbound: WebSocketOutboundWriter) async throws -> Bool {
+        var request = text
+        var whole = true
+        if text.hasPrefix(SimBlocks.marker) {
+            switch blocks.take(text) {
+            case .ask(let frame), .refuse(let frame):
+                try await outbound.writeTextMessage(frame)
+                return true
+            case .complete(let joined, let finish):
+                try await outbound.writeTextMessage(finish)
+                request = joined
+                whole = false
+            }
+        }
+        switch behaviour.answer(request, whole: whole) {
         case .reply(let reply, let latency):
             if latency > .zero { try await Task.sleep(for: latency) }
             try await outbound.writeTextMessage(reply)
