@@ -69,6 +69,8 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
 
     /// Waits for the handshake; throws the connect or handshake error, or `.closed` when the wait is cancelled.
     func waitUntilOpen() async throws(UpstreamError) {
+        // The usual case, a connection already open, costs one lock and no allocation.
+        if isOpen { return }
         let waiter = OneShot<Void>()
         let key: Int? = state.withLock { state in
             switch state.phase {
