@@ -77,7 +77,7 @@ struct TelemetryDecisionTests {
 
         let one = UnsubscribeCommand.apply(.init(channels: [2, 9], source: "comsrv"), to: state)
         #expect(one.removed == [2])
-        #expect(one.failed == [9])
+        #expect(one.notSubscribed == [9])
         #expect(one.remaining == [3])
         #expect(one.leave == [comsrv.topic].compactMap { $0 })
         let rest = try #require(TelemetryGroup(intervalMs: 100, channels: [3], types: ["T"], source: "comsrv"))
@@ -106,6 +106,12 @@ struct TelemetryDecisionTests {
         let ack = try #require(objects(unsubscribe.reply).first)
         #expect(ack["type"] as? String == "unsubscribe_ack")
         #expect((ack["data"] as? [String: Any])?["unsubscribed"] as? [Int] == [2])
+        // The dashboard warns about every id in `failed` (websocket.ts handleUnsubscribeAck); not holding one is not a failure.
+        var unheld = try command(#"{"type":"unsubscribe","id":"v","data":{"channels":[42],"source":"plant"}}"#, state: state)
+        try await UnsubscribeCommand().run(&unheld)
+        let unheldAck = try #require(objects(unheld.reply).first?["data"] as? [String: Any])
+        #expect((unheldAck["failed"] as? [Int])?.isEmpty == true)
+        #expect(unheldAck["not_subscribed"] as? [Int] == [42])
         #expect((ack["data"] as? [String: Any])?["request_id"] as? String == "u")
     }
 

@@ -149,16 +149,20 @@ struct SubscribeCommand: CommandHandler {
 struct UnsubscribeCommand: CommandHandler {
     typealias Payload = UnsubscribeRequest
 
+    /// `failed` stays empty, as the old gateway sent it: the dashboard warns about every id in it, and an id that was not
+    /// subscribed (a channel refused at subscribe time) is not a failure to unsubscribe; those are in `not_subscribed`.
     private struct Ack: Encodable {
         let requestID: String
         let unsubscribed: [Int]
-        let failed: [Int]
+        let failed: [Int] = []
+        let notSubscribed: [Int]
         let remaining: [Int]
         let total: Int
 
         enum CodingKeys: String, CodingKey {
             case unsubscribed, failed, remaining, total
             case requestID = "request_id"
+            case notSubscribed = "not_subscribed"
         }
     }
 
@@ -166,14 +170,15 @@ struct UnsubscribeCommand: CommandHandler {
     struct Outcome: Equatable {
         var state: ConnectionState
         var removed: [Int]
-        var failed: [Int]
+        /// Named but not held.
+        var notSubscribed: [Int]
         var remaining: [Int]
         var leave: [String]
         var join: [String]
     }
 
     static func apply(_ request: UnsubscribeRequest, to state: ConnectionState) -> Outcome {
-        var outcome = Outcome(state: state, removed: [], failed: [], remaining: [], leave: [], join: [])
+        var outcome = Outcome(state: state, removed: [], notSubscribed: [], remaining: [], leave: [], join: [])
         let drop = request.channels.map(Set.init)
         var removed = Set<Int>()
         var remaining = Set<Int>()
@@ -217,7 +222,7 @@ struct UnsubscribeCommand: CommandHandler {
         }
         outcome.removed = removed.sorted()
         outcome.remaining = remaining.sorted()
-        outcome.failed = (drop ?? []).subtracting(held).sorted()
+        outcome.notSubscribed = (drop ?? []).subtracting(held).sorted()
         return outcome
     }
 
@@ -230,7 +235,7 @@ struct UnsubscribeCommand: CommandHandler {
             ServerFrame.make(
                 "unsubscribe_ack", id: "\(command.id ?? ServerFrame.uniqueID("unsub"))_ack",
                 data: Ack(
-                    requestID: command.id ?? "", unsubscribed: outcome.removed, failed: outcome.failed, remaining: outcome.remaining,
+                    requestID: command.id ?? "", unsubscribed: outcome.removed, notSubscribed: outcome.notSubscribed, remaining: outcome.remaining,
                     total: outcome.removed.count)))
     }
 }
