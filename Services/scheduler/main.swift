@@ -41,18 +41,20 @@ do {
 let subscribe = SubscribeHandler(redis: host.redis, limits: subscriptionLimits)
 let control = ControlHandler(
     redis: host.redis,
-    keyTemplate: host.config.string("SWITCHBOARD_CONTROL_KEY_TEMPLATE", default: "{source}:{channel}:{type}:TODO")
+    keyTemplate: host.config.string("SWITCHBOARD_CONTROL_KEY_TEMPLATE", default: ControlHandler.defaultKeyTemplate)
 )
+let sources: TelemetrySources
 let broadcastNetworks: [CIDR]
 do {
-    broadcastNetworks = try CIDR.list(host.config.string("SWITCHBOARD_BROADCAST_NETWORKS", default: ""))
+    sources = try TelemetrySources(parsing: host.config.string(TelemetrySources.variable, default: TelemetrySources.defaultText))
+    broadcastNetworks = try BroadcastNetworks.parse(host.config.environment)
 } catch {
-    host.logger.critical("scheduler cannot start: SWITCHBOARD_BROADCAST_NETWORKS: \(error)")
+    host.logger.critical("scheduler cannot start: \(error)")
     exit(1)
 }
 host.serveHTTP(
     SchedulerRoutes.make(
-        redis: host.redis, alarms: alarms, publisher: events, anonymous: AnonymousAccess(config: host.config),
+        redis: host.redis, alarms: alarms, publisher: events, anonymous: AnonymousAccess(config: host.config), sources: sources,
         broadcastNetworks: broadcastNetworks))
 let sessions = SessionStore(redis: host.redis, ttlSeconds: host.config.int("SWITCHBOARD_SESSION_TTL_SECONDS", default: 86_400))
 EdgeStatusStore(redis: host.redis).register(on: host.rpc)
@@ -79,11 +81,11 @@ do {
 let anonymous = AnonymousAccess(config: host.config)
 let roomAccess = RoomAccessCheck(auth: auth)
 let commands = CommandRouter([
-    SubscribeCommand(groups: subscribe, anonymous: anonymous),
+    SubscribeCommand(groups: subscribe, sources: sources, anonymous: anonymous),
     UnsubscribeCommand(),
     SubscribeAlarmsCommand(limits: subscriptionLimits, anonymous: anonymous),
     UnsubscribeAlarmsCommand(),
-    ControlCommandHandler(write: { _ = try await control.handle($0) }),
+    ControlCommandHandler(sources: sources, write: { try await control.handle($0) }, read: { try await control.read($0) }),
     JoinRoomCommand(rooms: rooms, access: roomAccess),
     LeaveRoomCommand(rooms: rooms),
     ChatMessageCommand(rooms: rooms, access: roomAccess),
@@ -95,12 +97,15 @@ let commands = CommandRouter([
 // The edge routes by the shared catalog: a type it sends here must have a handler here.
 precondition(commands.types == Set(ClientMessageCatalog.types(of: .scheduler)), "scheduler handlers and ClientMessageCatalog disagree")
 commands.register(on: host.rpc)
-ConnectionEvents(rooms: rooms, sessions: sessions, logger: host.logger).register(on: host.rpc)
+ConnectionEvents(
+    rooms: rooms, sessions: sessions, alarmsToAll: host.config.bool("SWITCHBOARD_ALARMS_TO_ALL", default: true), anonymous: anonymous,
+    logger: host.logger
+).register(on: host.rpc)
 
 try await host.run(services: [
     lease,
     SubscriptionWatcher(publisher: events, groups: groups, logger: host.logger),
-    TelemetryEngine(groups: groups, redis: pollingRedis, publisher: events, lease: lease, logger: host.logger),
+    TelemetryEngine(groups: groups, redis: pollingRedis, publisher: events, lease: lease, sources: sources, logger: host.logger),
     IngestConsumer(puller: ingest, publisher: events, logger: host.logger),
     AlarmFeed(
         subscriber: RedisSubscriber(configuration: redisConfiguration, channels: ["alarm:events"], logger: host.logger),

@@ -1,4 +1,6 @@
-/// A telemetry subscription group: the interval, the sorted channels and data types, and the source.
+/// A telemetry subscription group: the interval, the sorted channels and data types, and the source. Which data types
+/// a source has is the scheduler's table (`SWITCHBOARD_TELEMETRY_SOURCES`: comsrv T,S,C,A, inst A,M,P); a group only
+/// checks their spelling.
 ///
 /// Its topic **is** the subscription (`g/<interval>/<channels>/<types>/<source>`), so the scheduler can rebuild every
 /// group from the XPUB subscriptions alone after a restart, with no registry to lose.
@@ -17,7 +19,7 @@ public struct TelemetryGroup: Sendable, Hashable {
         let channels = Array(Set(channels)).sorted()
         let types = Array(Set(types)).sorted()
         guard Self.intervalRange.contains(intervalMs), !channels.isEmpty, channels.allSatisfy({ $0 > 0 }),
-            !types.isEmpty, types.allSatisfy(Self.dataTypes.contains), Self.isValidSource(source)
+            !types.isEmpty, types.allSatisfy(Self.isValidDataType), Self.isValidSource(source)
         else { return nil }
         self.intervalMs = intervalMs
         self.channels = channels
@@ -43,6 +45,11 @@ public struct TelemetryGroup: Sendable, Hashable {
     /// The Redis hashes this group reads, `{source}:{channel}:{type}`, in frame order.
     public var keys: [String] {
         channels.flatMap { channel in types.map { "\(source):\(channel):\($0)" } }
+    }
+
+    /// 1–8 ASCII letters or digits (`T`, `M`, …), so a type never breaks the topic's `/` and `,` grammar.
+    public static func isValidDataType(_ type: String) -> Bool {
+        (1...8).contains(type.utf8.count) && type.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
 
     public static func isValidSource(_ source: String) -> Bool {

@@ -91,7 +91,7 @@ struct ResourceBoundsTests {
             scheduler, #"{"type":"subscribe","id":"d6","data":{"channels":[1,2,3,4,5,6],"data_types":["T"],"interval":100}}"#)
         #expect(direct["code"] as? String == "INVALID_MESSAGE", "\(direct)")
         #expect((direct["message"] as? String)?.contains("data.channels") == true, "\(direct)")
-        let claimed = #"{"telemetry":{"source":"comsrv","intervalMs":100,"channels":[1,2,3,4,5,6,7,8,9],"types":["T"],"topic":"t"}}"#
+        let claimed = #"{"subscriptions":[{"source":"comsrv","intervalMs":100,"channels":[1,2,3,4,5,6,7,8,9],"types":["T"],"topic":"t"}]}"#
         let tooMuchExisting = try await Self.command(
             scheduler, #"{"type":"subscribe","id":"d1","data":{"channels":[1],"data_types":["T"],"interval":100}}"#, state: claimed)
         #expect(tooMuchExisting["code"] as? String == "INVALID_MESSAGE", "\(tooMuchExisting)")

@@ -2,8 +2,10 @@ import ClientFrames
 import ServiceKit
 import SwitchboardProtocol
 
-/// `subscribe_alarms`: all alarms (`alarm/*`) or those of given channels (`alarm/<channel>`); a new call replaces the
-/// old, so one list is the connection's whole alarm subscription, bounded by the smaller of the two channel bounds.
+/// `subscribe_alarms`: all alarms (`alarm/*`) or those of given channels (`alarm/<channel>`), and the `alarm_num`
+/// counts (`alarm/num`); a new call replaces the old — also the alarms every connection gets on connecting
+/// (`SWITCHBOARD_ALARMS_TO_ALL`), so naming channels narrows those — and one list is the connection's whole alarm
+/// subscription, bounded by the smaller of the two channel bounds.
 struct SubscribeAlarmsCommand: CommandHandler {
     typealias Payload = SubscribeAlarmsRequest
     let limits: SubscriptionLimits
@@ -33,8 +35,8 @@ struct SubscribeAlarmsCommand: CommandHandler {
                     "data.channels lists \(Set(channels).count) channels; at most \(maxChannels) "
                         + "(\(SubscriptionLimits.perSubscribeVariable) / \(SubscriptionLimits.perConnectionVariable))"))
         }
-        if let channels = request.channels, !channels.isEmpty { return .success(Set(channels.map { "alarm/\($0)" })) }
-        return .success(["alarm/*"])
+        if let channels = request.channels, !channels.isEmpty { return .success(Set(channels.map(AlarmTopics.channel) + [AlarmTopics.count])) }
+        return .success(Set(AlarmTopics.everything))
     }
 
     func handle(_ request: SubscribeAlarmsRequest, _ command: inout Command) async throws {
@@ -47,8 +49,9 @@ struct SubscribeAlarmsCommand: CommandHandler {
         case .success(let value): topics = value
         case .failure(let problem): throw command.invalid(problem.reason)
         }
-        command.reply.leave += (command.state.alarms ?? []).filter { !topics.contains($0) }
-        command.reply.join += topics.sorted()
+        let held = Set(command.state.alarms ?? [])
+        command.reply.leave += held.subtracting(topics).sorted()
+        command.reply.join += topics.subtracting(held).sorted()
         command.state.alarms = topics.sorted()
         let channels = request.channels.flatMap { $0.isEmpty ? nil : Array(Set($0)).sorted() }
         command.send(

@@ -2,14 +2,19 @@ import Bus
 import ClientFrames
 import Foundation
 import Logging
+import ServiceKit
 import SwitchboardProtocol
 
 /// `scheduler.connection`: what happens to a connection outside its frames. `connected` records its session
-/// (`session:{sid}`); `disconnected` takes it out of its rooms (the others get `member_left`) and deletes the session;
+/// (`session:{sid}`) and, with `SWITCHBOARD_ALARMS_TO_ALL` on, puts a `/ws` connection on the alarm topics — the
+/// VoltageEMS dashboard never sends `subscribe_alarms`, its old gateway sent every alarm to every socket; `disconnected` takes it out of its rooms (the others get `member_left`) and deletes the session;
 /// `room_acl` (auth's notice) takes it out of a room whose ACL no longer admits it, with `room_left` `removed: true`.
 struct ConnectionEvents: Sendable {
     let rooms: RoomService
     let sessions: SessionStore
+    /// Every `/ws` connection receives alarms without asking (`SWITCHBOARD_ALARMS_TO_ALL`, default on).
+    var alarmsToAll = true
+    var anonymous = AnonymousAccess()
     let logger: Logger
 
     struct Removed: Encodable {
@@ -29,7 +34,7 @@ struct ConnectionEvents: Sendable {
             try await sessions.open(
                 session: request.connection, user: request.user, ip: request.ip, edge: request.edge,
                 connectedAt: Int64(Date().timeIntervalSince1970 * 1000))
-            return ClientCommandReply()
+            return Self.opening(request, alarmsToAll: alarmsToAll, anonymous: anonymous)
         case SchedulerConnectionEvent.disconnected:
             for room in ConnectionState(text: request.state).roomSet.sorted() {
                 do {
@@ -45,6 +50,15 @@ struct ConnectionEvents: Sendable {
         default:
             throw RPCError.badRequest("unknown connection event \(request.type.prefix(64))")
         }
+    }
+
+    /// What a new connection follows before it asks for anything: all alarms, on `/ws`, for whoever may receive them.
+    static func opening(_ request: ClientCommandRequest, alarmsToAll: Bool, anonymous: AnonymousAccess) -> ClientCommandReply {
+        guard alarmsToAll, request.endpoint == "main", request.principal != nil || anonymous.alarms else { return ClientCommandReply() }
+        var state = ConnectionState(text: request.state)
+        guard state.alarms == nil else { return ClientCommandReply() }
+        state.alarms = AlarmTopics.everything
+        return ClientCommandReply(join: AlarmTopics.everything, state: state.text)
     }
 
     private func applyACL(_ request: ClientCommandRequest) async throws -> ClientCommandReply {

@@ -3,9 +3,12 @@ import Foundation
 /// What the scheduler knows about one connection between its frames, kept by the edge (opaque there) and sent back
 /// with every command, so any scheduler instance can answer any frame.
 struct ConnectionState: Codable, Sendable, Equatable {
-    /// The union of the connection's telemetry subscriptions and the group topic it is in.
-    var telemetry: Telemetry?
-    /// `alarm/*` or `alarm/<channel>` topics.
+    /// The connection's telemetry subscriptions, one per source, interval and data types, each with the group topic it
+    /// is in. Several at once: the VoltageEMS dashboard keeps one per page component on a single socket.
+    var subscriptions: [Telemetry]?
+    /// The rules whose execution state it watches (`source: "rule"`), one topic each.
+    var rules: [RuleWatch]?
+    /// `alarm/*` or `alarm/<channel>` topics, with `alarm/num`.
     var alarms: [String]?
     /// The rooms the connection is in.
     var rooms: [String]?
@@ -23,6 +26,19 @@ struct ConnectionState: Codable, Sendable, Equatable {
         set { rooms = newValue.isEmpty ? nil : newValue.sorted() }
     }
 
+    var telemetry: [Telemetry] {
+        get { subscriptions ?? [] }
+        set { subscriptions = newValue.isEmpty ? nil : newValue }
+    }
+
+    var watchedRules: [RuleWatch] {
+        get { rules ?? [] }
+        set { rules = newValue.isEmpty ? nil : newValue.sorted { $0.rule < $1.rule } }
+    }
+
+    /// Channels and rules held, for the per-connection bound.
+    var heldCount: Int { telemetry.reduce(0) { $0 + $1.channels.count } + watchedRules.count }
+
     /// The state of a command (nil or empty: none); a state that does not decode is dropped rather than trusted.
     init(text: String?) {
         guard let text, !text.isEmpty, let decoded = try? JSONDecoder().decode(ConnectionState.self, from: Data(text.utf8)) else {
@@ -32,8 +48,9 @@ struct ConnectionState: Codable, Sendable, Equatable {
         self = decoded
     }
 
-    init(telemetry: Telemetry? = nil, alarms: [String]? = nil, rooms: [String]? = nil) {
-        self.telemetry = telemetry
+    init(subscriptions: [Telemetry]? = nil, rules: [RuleWatch]? = nil, alarms: [String]? = nil, rooms: [String]? = nil) {
+        self.subscriptions = subscriptions
+        self.rules = rules
         self.alarms = alarms
         self.rooms = rooms
     }

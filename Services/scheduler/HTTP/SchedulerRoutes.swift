@@ -8,7 +8,7 @@ import SwitchboardProtocol
 enum SchedulerRoutes {
     static func make(
         redis: RedisClient, alarms: AlarmStore, publisher: EventPublisher, anonymous: AnonymousAccess = AnonymousAccess(),
-        broadcastNetworks: [CIDR] = []
+        sources: TelemetrySources = .standard, broadcastNetworks: [CIDR] = []
     ) -> HTTPRoutes {
         HTTPRoutes { routes in
             SuggestionSources(redis: redis).register(into: &routes)
@@ -20,9 +20,13 @@ enum SchedulerRoutes {
                     throw HTTPError(400, "invalid_channel", "channel must be a positive integer")
                 }
                 let type = call.parameters["type"] ?? ""
-                guard TelemetryGroup.dataTypes.contains(type) else { throw HTTPError(400, "invalid_type", "type must be T, S, C or A") }
                 let source = call.request.query["source"] ?? TelemetryGroup.defaultSource
-                guard TelemetryGroup.isValidSource(source) else { throw HTTPError(400, "invalid_source", "invalid source") }
+                guard let known = sources.types[source] else {
+                    throw HTTPError(400, "invalid_source", "source must be one of \(sources.types.keys.sorted().joined(separator: ", "))")
+                }
+                guard known.contains(type) else {
+                    throw HTTPError(400, "invalid_type", "type of \(source) must be one of \(known.joined(separator: ", "))")
+                }
                 let reply = try await redis.send(["HGETALL", "\(source):\(channel):\(type)"])
                 guard let values = TelemetryFrames.renderValues(reply) else {
                     throw HTTPError(404, "not_found", "no data for \(source):\(channel):\(type)")
@@ -53,41 +57,19 @@ enum SchedulerRoutes {
                 return ForwardedResponse(status: 200, headers: ["content-type": "application/json; charset=utf-8"], body: body)
             }
             routes.on("POST", "/api/v1/broadcast") { call in
-                // A token with role admin or service, or (VoltageEMS's alarmsrv has none) a caller inside
-                // SWITCHBOARD_BROADCAST_NETWORKS, as the edge determined its address (DESIGN.md §9).
+                // A token with role admin or service, or (VoltageEMS's alarmsrv has none) a caller inside the trusted
+                // networks (SWITCHBOARD_BROADCAST_TRUSTED_NETWORKS), as the edge determined its address (DESIGN.md §9).
                 if let principal = call.principal {
                     guard principal.roles.contains("admin") || principal.roles.contains("service") else {
                         throw HTTPError(403, "forbidden", "broadcast needs role admin or service")
                     }
                 } else {
                     guard let caller = IPAddress(call.request.clientIP), broadcastNetworks.contains(caller) else {
-                        throw HTTPError(401, "unauthorized", "broadcast needs a token, or a caller inside SWITCHBOARD_BROADCAST_NETWORKS")
+                        throw HTTPError(
+                            401, "unauthorized", "broadcast needs a token, or a caller inside \(BroadcastNetworks.variable)")
                     }
                 }
-                guard let text = call.request.body, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-                    throw HTTPError(400, "invalid_json", "the body must be a JSON object")
-                }
-                if (object["type"] != nil && !(object["type"] is String)) || (object["topic"] != nil && !(object["topic"] is String)) {
-                    throw HTTPError(400, "invalid_body", "type and topic must be strings")
-                }
-                let type = object["type"] as? String ?? "notice"
-                if type == "alarm" {
-                    let alarm = (object["data"] as? [String: Any]) ?? object.filter { $0.key != "type" }
-                    let id = try await alarms.record(alarm)
-                    return .json(["published": "alarm", "id": id], status: 202)
-                }
-                let topic = object["topic"] as? String ?? "all"
-                guard topic == "all" || topic.hasPrefix("user/") || topic.hasPrefix("room/") || topic.hasPrefix("alarm/") else {
-                    throw HTTPError(400, "invalid_topic", "topic must be all, user/<name>, room/<id> or alarm/<channel>")
-                }
-                guard type.range(of: "^[a-z_]{1,32}$", options: .regularExpression) != nil else {
-                    throw HTTPError(400, "invalid_type", "type must be lower-case letters and underscores")
-                }
-                let data = try JSONSerialization.data(
-                    withJSONObject: object["data"] ?? [String: Any](), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-                let bytes = ServerFrame.envelope(type, id: "\(type)_\(UUID().uuidString.prefix(8).lowercased())", dataJSON: Array(data))
-                publisher.publish(topic: topic, payload: bytes)
-                return .json(["published": type, "topic": topic], status: 202)
+                return try await Broadcast(alarms: alarms, publisher: publisher).handle(call.request.body)
             }
         }
     }

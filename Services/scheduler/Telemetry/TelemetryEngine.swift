@@ -5,7 +5,7 @@ import Redis
 import ServiceLifecycle
 import SwitchboardProtocol
 
-/// Polls every wanted group at its interval and publishes one `data_batch` per group per tick.
+/// Polls every wanted group (and watched rule) at its interval and publishes one `data_batch` per group per tick.
 ///
 /// All groups due on a tick are read with one pipelined round trip, each key once however many groups share it.
 struct TelemetryEngine: Service {
@@ -14,6 +14,8 @@ struct TelemetryEngine: Service {
     let publisher: EventPublisher
     /// Only the lease holder reads and publishes; standby instances keep the schedule so they can take over at once.
     let lease: SchedulerLease
+    /// Which sources and data types may be read (`SWITCHBOARD_TELEMETRY_SOURCES`).
+    let sources: TelemetrySources
     let logger: Logger
 
     func run() async throws {
@@ -37,18 +39,37 @@ struct TelemetryEngine: Service {
         }
     }
 
-    func tick(_ due: [TelemetryGroup]) async throws {
+    func tick(_ due: [Poll]) async throws {
         guard lease.isActive else { return }
+        var telemetry: [TelemetryGroup] = []
+        var watches: [RuleWatch] = []
+        for poll in due {
+            switch poll {
+            case .telemetry(let group) where sources.admits(group): telemetry.append(group)
+            case .telemetry: continue  // a topic naming an unconfigured source or type is never polled
+            case .rule(let watch): watches.append(watch)
+            }
+        }
         var keys: [String] = []
         var seen = Set<String>()
-        for group in due {
+        for group in telemetry {
             for key in group.keys where seen.insert(key).inserted { keys.append(key) }
         }
-        let values = try await TelemetryFrames.read(keys, from: redis)
+        guard !keys.isEmpty || !watches.isEmpty else { return }
+        // One round trip for everything due: the groups' hashes, then the rules' execution state.
+        let replies = try await redis.pipeline(keys.map { ["HGETALL", $0] } + watches.map { ["HGETALL", $0.key] })
+        guard replies.count == keys.count + watches.count else { return }
+        var values: [String: [UInt8]] = [:]
+        for (key, reply) in zip(keys, replies) {
+            if let rendered = TelemetryFrames.renderValues(reply) { values[key] = rendered }
+        }
         let now = Date()
         guard lease.isActive else { return }  // the lease may have run out during the read
-        for group in due {
+        for group in telemetry {
             publisher.publish(topic: group.topic, payload: TelemetryFrames.dataBatch(for: group, values: values, now: now))
+        }
+        for (watch, reply) in zip(watches, replies.dropFirst(keys.count)) {
+            if let frame = RuleFrames.dataBatch(rule: watch.rule, reply: reply, now: now) { publisher.publish(topic: watch.topic, payload: frame) }
         }
     }
 }

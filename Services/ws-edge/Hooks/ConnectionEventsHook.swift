@@ -14,7 +14,7 @@ struct ConnectionEventsHook: Hook {
 
     func afterConnect(_ connection: Connection) async throws {
         context.ordered.startMaintenance(context: context)
-        try await ConnectionEvent.report(SchedulerConnectionEvent.connected, for: connection, context: context)
+        try await ConnectionEvent.open(connection, context: context)
     }
 
     func onDisconnect(_ connection: Connection) async throws {
@@ -34,6 +34,21 @@ enum ConnectionEvent {
                 edge: context.edgeID, connection: connection.id, principal: connection.principal, ip: connection.ip,
                 endpoint: connection.endpoint.kind.rawValue, type: type, id: nil, frame: frame, state: connection.state(for: .scheduler)),
             timeout: .seconds(2))
+    }
+
+    /// `connected`, whose reply is applied (the scheduler puts a `/ws` connection on the alarm topics when
+    /// `SWITCHBOARD_ALARMS_TO_ALL` is on).
+    static func open(_ connection: Connection, context: EdgeContext) async throws(RPCError) {
+        let result = await connection.calls.run { () async -> Result<Void, RPCError> in
+            do throws(RPCError) {
+                let reply = try await send(SchedulerConnectionEvent.connected, for: connection, context: context)
+                await CommandReplyApplier(context: context).apply(reply, from: .scheduler, to: connection)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
     }
 
     /// Sends an event whose reply is not applied (the connection is opening or gone), in turn with its other calls.

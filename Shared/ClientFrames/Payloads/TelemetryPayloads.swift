@@ -1,6 +1,7 @@
 import SwitchboardProtocol
 
-/// `subscribe` {channels, data_types?, interval?, source?}.
+/// `subscribe` {channels, data_types?, interval?, source?}: `source` is a configured source (`comsrv`, `inst`, …) whose
+/// `channels` are channel ids, or `rule`, whose `channels` are rule ids (no `data_types`), as VoltageEMS's dashboard sends.
 public struct SubscribeRequest: ClientPayload {
     public static let messageType = "subscribe"
 
@@ -17,12 +18,18 @@ public struct SubscribeRequest: ClientPayload {
     }
 }
 
-/// `unsubscribe` {channels?}: without `channels`, all of them.
+/// `unsubscribe` {channels?, source?}: without `channels`, all of them; without `source`, from every source.
 public struct UnsubscribeRequest: ClientPayload {
     public static let messageType = "unsubscribe"
-    public static let whenAbsent: UnsubscribeRequest? = UnsubscribeRequest(channels: nil)
+    public static let whenAbsent: UnsubscribeRequest? = UnsubscribeRequest(channels: nil, source: nil)
 
     public let channels: [Int]?
+    public let source: String?
+
+    public init(channels: [Int]?, source: String?) {
+        self.channels = channels
+        self.source = source
+    }
 }
 
 /// `subscribe_alarms` {channels?}: without `channels`, every alarm.
@@ -39,13 +46,14 @@ public struct UnsubscribeAlarmsRequest: FieldlessPayload {
     public init() {}
 }
 
-/// `control` {channel_id, point_id, value, type?, command_type?, source?, reason?}.
+/// `control` {channel_id, point_id, value?, type?, command_type?, source?, reason?}: `value` is required except for
+/// `command_type: "get_value"` (the VoltageEMS dashboard's `value?: number`).
 public struct ControlRequest: ClientPayload {
     public static let messageType = "control"
 
     public let channelID: Int
     public let pointID: Int
-    public let value: ControlValue
+    public let value: ControlValue?
     public let commandType: String?
     public let dataType: String?
     public let source: String?
