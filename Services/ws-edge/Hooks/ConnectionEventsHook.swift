@@ -36,16 +36,10 @@ enum ConnectionEvent {
             timeout: .seconds(2))
     }
 
-    /// Sends an event whose reply is not applied (the connection is opening or gone), in turn with its other calls.
+    /// Sends an event whose reply is not applied (the connection is opening or gone). The connect and disconnect hooks
+    /// already run in turn with the connection's other calls (`WebSocketConnectionHandler`).
     static func report(_ type: String, for connection: Connection, context: EdgeContext) async throws(RPCError) {
-        let result = await connection.calls.run { () async -> Result<ClientCommandReply, RPCError> in
-            do throws(RPCError) {
-                return .success(try await send(type, for: connection, context: context))
-            } catch {
-                return .failure(error)
-            }
-        }
-        _ = try result.get()
+        _ = try await send(type, for: connection, context: context)
     }
 
     /// Auth changed a room's ACL (`policy/room-acl`): each local member of the room is checked by the scheduler, which
@@ -60,7 +54,7 @@ enum ConnectionEvent {
         let frame = String(decoding: payload, as: UTF8.self)
         Task {
             for connection in members {
-                await connection.calls.run {
+                await connection.serially {
                     do {
                         let reply = try await send(SchedulerConnectionEvent.roomACL, for: connection, frame: frame, context: context)
                         await CommandReplyApplier(context: context).apply(reply, from: .scheduler, to: connection)
