@@ -16,16 +16,10 @@ final class Connection: Sendable {
         case permissions(user: String)
     }
 
-    struct CloseRequest: Sendable, Equatable {
-        let code: UInt16
-        let reason: String
-    }
-
     let id: String
     let endpoint: Endpoint
     let principal: Principal?
     let ip: String
-    let connectedAt = Date()
     let eventLoop: any EventLoop
     /// The largest frame this connection may make the edge hold (`SWITCHBOARD_WS_QUEUE_BYTES`).
     let maxBytes: Int
@@ -37,7 +31,7 @@ final class Connection: Sendable {
 
     private struct State {
         var topics: Set<String> = []
-        var closeRequest: CloseRequest?
+        var closing = false
         var oversizedDrops = 0
         /// What each service keeps about this connection (`ClientCommandReply.state`), opaque here.
         var serviceStates: [ServiceName: String] = [:]
@@ -135,24 +129,21 @@ final class Connection: Sendable {
     /// Closes with this code (the WebSocket close handshake); the first request wins. The connection leaves the
     /// registry at once, so it gets no more fan-out while the client answers.
     func requestClose(code: UInt16, reason: String) {
-        guard markClosing(code: code, reason: reason) else { return }
+        guard markClosing() else { return }
         let handler = self.handler
         eventLoop.execute { handler.value.startClose(code: code, reason: reason) }
     }
 
-    /// Records the close and leaves the registry; false when a close was requested before.
+    /// Notes that the connection is closing and takes it out of the registry; false when it was closing already.
     @discardableResult
-    func markClosing(code: UInt16, reason: String) -> Bool {
+    func markClosing() -> Bool {
         let first = state.withLock { state -> Bool in
-            guard state.closeRequest == nil else { return false }
-            state.closeRequest = CloseRequest(code: code, reason: reason)
-            return true
+            defer { state.closing = true }
+            return !state.closing
         }
         if first { registry.remove(self) }
         return first
     }
-
-    var closeRequest: CloseRequest? { state.withLock { $0.closeRequest } }
 
     func countInbound() { framesIn.wrappingAdd(1, ordering: .relaxed) }
 

@@ -103,7 +103,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
             return
         }
         // Leaves the registry at once; the handler and the connection no longer hold each other once queued work is done.
-        connection.markClosing(code: 1006, reason: "connection closed")
+        connection.markClosing()
         self.connection = nil
         enqueueCall(keepAfterClose: true) {
             await sessions.hooks.onDisconnect(connection)
@@ -197,7 +197,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
                 return
             }
             closeSent = true
-            connection?.markClosing(code: code ?? 1005, reason: "closed by the client")
+            connection?.markClosing()
             writeClose(code: code, reason: "", context: context)
         }
     }
@@ -210,7 +210,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
             return
         }
         closeSent = true
-        connection?.markClosing(code: code, reason: reason)
+        connection?.markClosing()
         writeClose(code: code, reason: reason, context: context)
     }
 
@@ -259,7 +259,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         if !context.channel.isWritable, !closeSent {
             EdgeCounters.shared.slowConsumerClosed()
             closeSent = true
-            connection?.markClosing(code: 1008, reason: "slow consumer: outbound queue over its bound")
+            connection?.markClosing()
             // The close frame waits behind everything unsent, so the socket is closed without waiting for it.
             writeClose(code: 1008, reason: "slow consumer", context: context, thenClose: false)
             context.close(promise: nil)
