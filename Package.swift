@@ -101,7 +101,6 @@ let package = Package(
             dependencies: [
                 "ServiceKit", "Bus", "SwitchboardProtocol", "AuthTokens", "ClientFrames",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -109,7 +108,6 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-                .product(name: "WSCore", package: "swift-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -230,6 +228,12 @@ let package = Package(
         .testTarget(
             name: "SignerUnitTests",
             dependencies: ["Signer", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // The edge's WebSocket handler on an EmbeddedChannel: RFC 6455 framing, close handshake, bounds.
+        .testTarget(
+            name: "EdgeTests",
+            dependencies: ["WSEdge", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,7 +1,6 @@
 import AuthTokens
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import ServiceKit
 import ServiceLifecycle
@@ -71,7 +70,7 @@ let hooks = HookChain(
     logger: logger
 )
 registry.handleEdgeEvents(PolicyTopic.roomACL) { _, payload, _ in ConnectionEvent.roomACLChanged(payload, context: edgeContext) }
-let maxMessageBytes = config.int("SWITCHBOARD_WS_MAX_FRAME_BYTES", default: 64 * 1024)
+let maxMessageBytes = min(max(1, config.int("SWITCHBOARD_WS_MAX_FRAME_BYTES", default: 64 * 1024)), 1 << 30)
 let pingSeconds = config.int("SWITCHBOARD_WS_PING_SECONDS", default: 30)
 
 let router = Router(context: EdgeRequestContext.self)
@@ -87,13 +86,23 @@ ForwardRoutes(
     timeout: .milliseconds(config.int("SWITCHBOARD_RPC_TIMEOUT_MS", default: 5000)),
     signerTimeout: .milliseconds(config.int("SWITCHBOARD_SIGNER_TIMEOUT_MS", default: 30_000) + 1000)
 ).register(on: router)
+let sessionSettings = WebSocketSettings(
+    messageLimit: maxMessageBytes,
+    queueBytes: max(1, config.int("SWITCHBOARD_WS_QUEUE_BYTES", default: 4 << 20)),
+    // 0 turns protocol-level pings off; the JSON heartbeat still runs.
+    pingInterval: pingSeconds > 0 ? .seconds(Int64(pingSeconds)) : nil
+)
+// The conformance suite's echo endpoint: its own message limit (16 MiB for Autobahn's 9.* cases), a queue bound that
+// holds two of its messages, no pings.
+let echoLimit = min(max(1, config.int("SWITCHBOARD_WS_ECHO_MAX_BYTES", default: maxMessageBytes)), 1 << 30)
+let echoSettings: WebSocketSettings? =
+    config.bool("SWITCHBOARD_WS_ECHO", default: false)
+    ? WebSocketSettings(messageLimit: echoLimit, queueBytes: max(sessionSettings.queueBytes, 2 * echoLimit + 1024), pingInterval: nil) : nil
 let webSockets = WebSocketRoutes(
     authenticator: authenticator,
     policy: localPolicy,
-    hooks: hooks,
-    session: WebSocketSession(context: edgeContext, hooks: hooks, router: messageRouter, maxMessageBytes: maxMessageBytes),
-    queueFrames: config.int("SWITCHBOARD_WS_QUEUE_FRAMES", default: 1024),
-    queueBytes: config.int("SWITCHBOARD_WS_QUEUE_BYTES", default: 4 << 20)
+    sessions: WebSocketSessions(context: edgeContext, hooks: hooks, router: messageRouter, settings: sessionSettings),
+    echo: echoSettings
 )
 webSockets.register(on: router)
 HookAdminRoutes(hooks: hooks, authenticator: authenticator).register(on: router)
@@ -123,11 +132,7 @@ let server = EdgeServer(
     makeChannel: { responder in
         EdgeChannel(
             responder: responder,
-            webSocket: .init(
-                maxFrameSize: maxMessageBytes,
-                // 0 turns protocol-level pings off (one task per connection less); the JSON heartbeat still runs.
-                autoPing: pingSeconds > 0 ? .enabled(timePeriod: .seconds(pingSeconds)) : .disabled
-            ),
+            maxFrameSize: max(maxMessageBytes, echoSettings?.messageLimit ?? 0),
             limits: httpLimits,
             decide: { head, channel, logger in await webSockets.decide(head, channel: channel, logger: logger) }
         )

@@ -37,30 +37,16 @@ enum ConnectionEvent {
     }
 
     /// `connected`, whose reply is applied (the scheduler puts a `/ws` connection on the alarm topics when
-    /// `SWITCHBOARD_ALARMS_TO_ALL` is on).
+    /// `SWITCHBOARD_ALARMS_TO_ALL` is on). The connect and disconnect hooks already run in turn with the connection's
+    /// other calls (`WebSocketConnectionHandler`).
     static func open(_ connection: Connection, context: EdgeContext) async throws(RPCError) {
-        let result = await connection.calls.run { () async -> Result<Void, RPCError> in
-            do throws(RPCError) {
-                let reply = try await send(SchedulerConnectionEvent.connected, for: connection, context: context)
-                await CommandReplyApplier(context: context).apply(reply, from: .scheduler, to: connection)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try result.get()
+        let reply = try await send(SchedulerConnectionEvent.connected, for: connection, context: context)
+        await CommandReplyApplier(context: context).apply(reply, from: .scheduler, to: connection)
     }
 
-    /// Sends an event whose reply is not applied (the connection is opening or gone), in turn with its other calls.
+    /// Sends an event whose reply is not applied (the connection is gone).
     static func report(_ type: String, for connection: Connection, context: EdgeContext) async throws(RPCError) {
-        let result = await connection.calls.run { () async -> Result<ClientCommandReply, RPCError> in
-            do throws(RPCError) {
-                return .success(try await send(type, for: connection, context: context))
-            } catch {
-                return .failure(error)
-            }
-        }
-        _ = try result.get()
+        _ = try await send(type, for: connection, context: context)
     }
 
     /// Auth changed a room's ACL (`policy/room-acl`): each local member of the room is checked by the scheduler, which
@@ -75,7 +61,7 @@ enum ConnectionEvent {
         let frame = String(decoding: payload, as: UTF8.self)
         Task {
             for connection in members {
-                await connection.calls.run {
+                await connection.serially {
                     do {
                         let reply = try await send(SchedulerConnectionEvent.roomACL, for: connection, frame: frame, context: context)
                         await CommandReplyApplier(context: context).apply(reply, from: .scheduler, to: connection)

@@ -5,22 +5,22 @@ import SwitchboardProtocol
 /// storage 60, custom 50, metrics 10.
 ///
 /// Hooks keep cross-cutting rules out of the message handlers. Each `before…` may refuse with a reason; a hook that throws
-/// is logged and skipped, so a broken hook never takes a connection down.
+/// is logged and skipped, so a broken hook never takes a connection down. `beforeMessage` runs on the connection's event
+/// loop for every frame, so it is synchronous: a hook that needs a service keeps a local view of it (a token bucket
+/// synced in batches) instead of asking per frame.
 protocol Hook: Sendable {
     var name: String { get }
     var priority: Int { get }
     func beforeConnect(_ attempt: ConnectionAttempt) async throws -> HookDecision
     func afterConnect(_ connection: Connection) async throws
-    func beforeMessage(_ message: ClientMessage, on connection: Connection) async throws -> HookDecision
-    func afterMessage(_ message: ClientMessage, on connection: Connection) async throws
+    func beforeMessage(_ message: ClientMessage, on connection: Connection) -> HookDecision
     func onDisconnect(_ connection: Connection) async throws
 }
 
 extension Hook {
     func beforeConnect(_ attempt: ConnectionAttempt) async throws -> HookDecision { .proceed }
     func afterConnect(_ connection: Connection) async throws {}
-    func beforeMessage(_ message: ClientMessage, on connection: Connection) async throws -> HookDecision { .proceed }
-    func afterMessage(_ message: ClientMessage, on connection: Connection) async throws {}
+    func beforeMessage(_ message: ClientMessage, on connection: Connection) -> HookDecision { .proceed }
     func onDisconnect(_ connection: Connection) async throws {}
 }
 

@@ -49,24 +49,17 @@ final class HookChain: Sendable {
         return .proceed
     }
 
-    func beforeMessage(_ message: ClientMessage, on connection: Connection) async -> HookDecision {
+    /// On the connection's event loop, for every frame: the first refusal wins.
+    func beforeMessage(_ message: ClientMessage, on connection: Connection) -> HookDecision {
         for hook in active {
-            do {
-                let decision = try await hook.beforeMessage(message, on: connection)
-                if decision != .proceed { return decision }
-            } catch {
-                logger.warning("hook \(hook.name) failed in beforeMessage and was skipped: \(error)")
-            }
+            let decision = hook.beforeMessage(message, on: connection)
+            if decision != .proceed { return decision }
         }
         return .proceed
     }
 
     func afterConnect(_ connection: Connection) async {
         for hook in active { await run(hook, "afterConnect") { try await hook.afterConnect(connection) } }
-    }
-
-    func afterMessage(_ message: ClientMessage, on connection: Connection) async {
-        for hook in active { await run(hook, "afterMessage") { try await hook.afterMessage(message, on: connection) } }
     }
 
     /// Runs for every connection that completed `afterConnect`, whatever is enabled now, so paired bookkeeping

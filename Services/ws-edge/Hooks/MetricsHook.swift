@@ -12,8 +12,10 @@ final class MetricsHook: Hook {
         self.knownTypes = knownTypes
     }
 
-    func afterMessage(_ message: ClientMessage, on connection: Connection) async throws {
+    /// Counts the frames the hooks before it let through; never refuses.
+    func beforeMessage(_ message: ClientMessage, on connection: Connection) -> HookDecision {
         let type = knownTypes.contains(message.type) ? message.type : "unknown"
         Counter(label: "switchboard_ws_frames_in_total", dimensions: [("type", type)]).increment()
+        return .proceed
     }
 }

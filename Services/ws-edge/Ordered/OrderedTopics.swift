@@ -61,10 +61,6 @@ final class OrderedTopics: Sendable {
         for topic in topics { detach(connection, topic: topic, context: context) }
     }
 
-    func isMember(_ connection: Connection, of topic: String) -> Bool {
-        state.withLock { $0.memberships[connection.id]?.contains(topic) ?? false }
-    }
-
     /// The connections that are members of `topic` on this edge.
     func members(of topic: String) -> [Connection] {
         state.withLock { $0.topics[topic] }?.memberConnections ?? []

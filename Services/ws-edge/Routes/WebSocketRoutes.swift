@@ -1,33 +1,19 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import SwitchboardProtocol
 import Synchronization
 
 /// `/ws` and `/ws/permissions/{user}`: authenticate and admit before the upgrade — refusals are real HTTP answers
-/// (401 bad token, 403 forbidden, 429 limits with `Retry-After`) — then run a session on the upgraded connection.
+/// (401 bad token, 403 forbidden, 429 limits with `Retry-After`) — then hand the upgraded connection to a `WebSocketConnectionHandler`.
 struct WebSocketRoutes: Sendable {
     let authenticator: Authenticator
     let policy: LocalPolicy
-    let hooks: HookChain
-    let session: WebSocketSession
-    let queueFrames: Int
-    let queueBytes: Int
-    private let sequence = ConnectionCounter()
-
-    init(
-        authenticator: Authenticator, policy: LocalPolicy, hooks: HookChain, session: WebSocketSession, queueFrames: Int, queueBytes: Int
-    ) {
-        self.authenticator = authenticator
-        self.policy = policy
-        self.hooks = hooks
-        self.session = session
-        self.queueFrames = queueFrames
-        self.queueBytes = queueBytes
-    }
+    let sessions: WebSocketSessions
+    /// `/ws/echo`'s bounds when `SWITCHBOARD_WS_ECHO=1` (the conformance suite's endpoint); nil: no such endpoint.
+    let echo: WebSocketSettings?
 
     /// A plain GET on a WebSocket path is told to upgrade.
     func register(on router: Router<EdgeRequestContext>) {
@@ -43,6 +29,9 @@ struct WebSocketRoutes: Sendable {
         let target = head.path ?? "/"
         let components = URLComponents(string: target)
         let path = components?.path ?? target
+        if path == "/ws/echo", let echo {
+            return .upgrade { WebSocketConnectionHandler(role: .echo, settings: echo, eventLoop: $0) }
+        }
         let queryToken = components?.queryItems?.first { $0.name == "token" }?.value
         // Upgrades do not pass through the router, so the blocklist (`BlocklistMiddleware` for everything else) is
         // checked here, first, from the same local copy.
@@ -76,35 +65,18 @@ struct WebSocketRoutes: Sendable {
                 return Self.refuse(.unauthorized, "unauthorized", "only /ws/permissions/anonymous is open without a token")
             }
         }
-        switch await hooks.beforeConnect(ConnectionAttempt(endpoint: endpoint, principal: principal, ip: ip)) {
+        switch await sessions.hooks.beforeConnect(ConnectionAttempt(endpoint: endpoint, principal: principal, ip: ip)) {
         case .proceed:
-            return .upgrade { inbound, outbound, _ in
-                await serve(endpoint: endpoint, principal: principal, ip: ip, inbound: inbound, outbound: outbound)
+            let sessions = self.sessions
+            return .upgrade { loop in
+                WebSocketConnectionHandler(
+                    role: .session(sessions, endpoint: endpoint, principal: principal, ip: ip), settings: sessions.settings, eventLoop: loop)
             }
         case .reject(let status, let code, let message, let retryAfter):
             var headers: HTTPFields = [:]
             if let retryAfter { headers[.retryAfter] = String(retryAfter) }
             return Self.refuse(HTTPResponse.Status(code: status), code, message, headers: headers)
         }
-    }
-
-    private func serve(
-        endpoint: Connection.Endpoint,
-        principal: Principal?,
-        ip: String,
-        inbound: WebSocketInboundStream,
-        outbound: WebSocketOutboundWriter
-    ) async {
-        let registry = session.context.registry
-        let connection = Connection(
-            id: "\(session.context.edgeID)-\(sequence.next())",
-            endpoint: endpoint,
-            principal: principal,
-            ip: ip,
-            queue: OutboundQueue(maxFrames: queueFrames, maxBytes: queueBytes),
-            onClose: { registry.remove($0) }
-        )
-        await session.run(connection, inbound: inbound, outbound: outbound)
     }
 
     static func refuse(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) -> EdgeChannel.Decision {
@@ -121,10 +93,4 @@ struct WebSocketRoutes: Sendable {
     static func validUser(_ user: String) -> Bool {
         (1...64).contains(user.count) && user.allSatisfy { $0.isLetter || $0.isNumber || "_.-@".contains($0) }
     }
-}
-
-/// Numbers this edge's connections.
-final class ConnectionCounter: Sendable {
-    private let value = Atomic<UInt64>(0)
-    func next() -> UInt64 { value.wrappingAdd(1, ordering: .relaxed).newValue }
 }

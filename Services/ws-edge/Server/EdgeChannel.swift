@@ -3,7 +3,6 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HummingbirdWebSocket
 import Logging
 import Metrics
 import NIOCore
@@ -12,24 +11,24 @@ import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
 import Synchronization
-@_spi(WSInternal) import WSCore
 
 /// The edge's child channel: HTTP/1.1 with a WebSocket upgrade whose refusal is a real HTTP answer.
 ///
 /// Hummingbird answers every refused upgrade with an empty 400, but a client must be able to tell a bad token (401), a
 /// forbidden user (403) and a limit (429 with `Retry-After`) apart before any WebSocket exists. So the upgrade decision
 /// returns either a handler or a full response, and this channel writes that response when the upgrade does not happen.
+/// An upgraded connection is a plain NIO pipeline ending in a `WebSocketConnectionHandler`: no task stays behind for it.
 struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
-    typealias WebSocketRunner = @Sendable (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, Logger) async -> Void
+    typealias MakeHandler = @Sendable (any EventLoop) -> WebSocketConnectionHandler
 
     /// What the upgrade check decided.
     enum Decision: Sendable {
-        case upgrade(WebSocketDataHandler<EdgeWebSocketContext>)
+        case upgrade(MakeHandler)
         case refuse(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer)
     }
 
     enum UpgradeResult: Sendable {
-        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, WebSocketRunner, Logger)
+        case websocket
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPResponse, ByteBuffer)
     }
@@ -40,32 +39,32 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     let responder: HTTPChannelHandler.Responder
-    let webSocket: WebSocketServerConfiguration
+    /// The largest frame the decoder takes (the largest message limit of the WebSocket endpoints).
+    let maxFrameSize: Int
     let limits: EdgeHTTPLimits
     let decide: @Sendable (HTTPRequest, any Channel, Logger) async -> Decision
 
     init(
         responder: @escaping HTTPChannelHandler.Responder,
-        webSocket: WebSocketServerConfiguration,
+        maxFrameSize: Int,
         limits: EdgeHTTPLimits,
         decide: @escaping @Sendable (HTTPRequest, any Channel, Logger) async -> Decision
     ) {
         self.responder = Self.redirectingLateUpgrades(responder)
-        self.webSocket = webSocket
+        self.maxFrameSize = maxFrameSize
         self.limits = limits
         self.decide = decide
     }
 
     /// What one connection's upgrade check decided, handed from the check to the pipeline callbacks.
     private final class UpgradeState: Sendable {
-        let runner = Mutex<WebSocketRunner?>(nil)
+        let makeHandler = Mutex<MakeHandler?>(nil)
         let refusal = Mutex<(HTTPResponse, ByteBuffer)?>(nil)
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let state = UpgradeState()
-            let configuration = webSocket
             let decide = self.decide
             let idleTimeout = limits.idleTimeout
             // The first request head must be complete within the header timeout: NIO's decoder emits nothing before
@@ -78,7 +77,7 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
             }
             channel.closeFuture.whenComplete { _ in headTimer.cancel() }
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
-                maxFrameSize: configuration.maxFrameSize,
+                maxFrameSize: maxFrameSize,
                 shouldUpgrade: { channel, head in
                     headTimer.cancel()
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
@@ -86,7 +85,7 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
                         let request = try HTTPRequest(head, secure: false, splitCookie: false)
                         switch await decide(request, channel, logger) {
                         case .upgrade(let handler):
-                            state.runner.withLock { $0 = Self.runner(handler, configuration: configuration) }
+                            state.makeHandler.withLock { $0 = handler }
                             return HTTPHeaders()
                         case .refuse(let status, var headers, let body):
                             headers[.contentLength] = String(body.readableBytes)
@@ -100,13 +99,11 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true)
-                        )
-                        let noop: WebSocketRunner = { _, _ in }
-                        let runner = state.runner.withLock { $0 } ?? noop
-                        return UpgradeResult.websocket(asyncChannel, runner, logger)
+                        guard let make = state.makeHandler.withLock({ $0 }) else { throw ChannelError.inappropriateOperationForState }
+                        let handler = make(channel.eventLoop)
+                        try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: handler.settings.waterMark)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        return UpgradeResult.websocket
                     }
                 }
             )
@@ -146,35 +143,12 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
                 try await http1.executeThenClose { _, outbound in
                     try await outbound.write(contentsOf: [.head(response), .body(body), .end(nil)])
                 }
-            case .websocket(let asyncChannel, let runner, let logger):
-                await runner(asyncChannel, logger)
+            case .websocket:
+                // The pipeline serves the connection from here on.
+                return
             }
         } catch {
             logger.debug("connection ended during the upgrade: \(error)")
-        }
-    }
-
-    private static func runner(_ handler: @escaping WebSocketDataHandler<EdgeWebSocketContext>, configuration: WebSocketServerConfiguration)
-        -> WebSocketRunner
-    {
-        { asyncChannel, logger in
-            do {
-                _ = try await WebSocketHandler.handle(
-                    type: .server,
-                    configuration: .init(
-                        extensions: [],
-                        autoPing: configuration.autoPing,
-                        closeTimeout: configuration.closeTimeout,
-                        validateUTF8: configuration.validateUTF8,
-                        maxFrameSize: configuration.maxFrameSize
-                    ),
-                    asyncChannel: asyncChannel,
-                    context: EdgeWebSocketContext(logger: logger),
-                    handler: handler
-                )
-            } catch {
-                logger.debug("WebSocket handler error: \(error)")
-            }
         }
     }
 
@@ -193,9 +167,4 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
             try await responder(request, writer, channel)
         }
     }
-}
-
-/// The context a WebSocket handler gets on the edge.
-struct EdgeWebSocketContext: WebSocketContext {
-    let logger: Logger
 }

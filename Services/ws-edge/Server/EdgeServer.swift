@@ -69,9 +69,7 @@ struct EdgeServer<Responder: HTTPResponder>: Service where Responder.Context == 
                 try await server.executeThenClose { inbound in
                     try await withThrowingDiscardingTaskGroup { connections in
                         for try await value in inbound {
-                            // Detached, so a connection does not inherit the service's graceful-shutdown handler: the
-                            // WebSocket library would close every socket with a plain 1000 itself, where the edge
-                            // says 1001 (going away) below.
+                            // Detached, so a connection does not inherit the service's graceful-shutdown handler.
                             connections.addTask {
                                 let task = Task.detached { await channelSetup.handle(value: value, logger: logger) }
                                 await withTaskCancellationHandler {
@@ -83,6 +81,8 @@ struct EdgeServer<Responder: HTTPResponder>: Service where Responder.Context == 
                         }
                     }
                 }
+                // WebSockets live in their pipelines, not in tasks: the drain lasts until the last one has closed.
+                while WebSocketConnectionHandler.openSockets.load(ordering: .relaxed) > 0 { try await Task.sleep(for: .milliseconds(20)) }
             }
             group.addTask {
                 // Returns when a graceful shutdown starts (or the group is cancelled).

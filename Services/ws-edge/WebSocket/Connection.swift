@@ -5,7 +5,9 @@ import NIOCore
 import SwitchboardProtocol
 import Synchronization
 
-/// One client WebSocket on this edge: who it is, where it came from, its outbound queue and the topics it listens to.
+/// One client WebSocket on this edge as the rest of the edge sees it: who it is, where it came from, the topics it
+/// listens to and what services keep about it. Its socket is owned by its `WebSocketConnectionHandler` on the channel's
+/// event loop; every call here may come from any thread and hops there.
 final class Connection: Sendable {
     enum Endpoint: Sendable, Equatable {
         /// `/ws`: telemetry, control, rooms, questions.
@@ -14,69 +16,86 @@ final class Connection: Sendable {
         case permissions(user: String)
     }
 
-    struct CloseRequest: Sendable, Equatable {
-        let code: UInt16
-        let reason: String
-    }
-
     let id: String
     let endpoint: Endpoint
     let principal: Principal?
     let ip: String
-    let connectedAt = Date()
-    let queue: OutboundQueue
-    /// The connection's calls to services, one at a time (their replies carry its state).
-    let calls = SerialCalls()
+    let eventLoop: any EventLoop
+    /// The largest frame this connection may make the edge hold (`SWITCHBOARD_WS_QUEUE_BYTES`).
+    let maxBytes: Int
+    private let handler: NIOLoopBound<WebSocketConnectionHandler>
+    private let registry: ConnectionRegistry
     private let state = Mutex(State())
-    private let onClose: @Sendable (Connection) -> Void
+    private let framesIn = Atomic<Int>(0)
+    private let framesOut = Atomic<Int>(0)
 
     private struct State {
         var topics: Set<String> = []
-        var closeRequest: CloseRequest?
-        var framesIn = 0
-        var framesOut = 0
+        var closing = false
         var oversizedDrops = 0
         /// What each service keeps about this connection (`ClientCommandReply.state`), opaque here.
         var serviceStates: [ServiceName: String] = [:]
     }
 
-    init(id: String, endpoint: Endpoint, principal: Principal?, ip: String, queue: OutboundQueue, onClose: @escaping @Sendable (Connection) -> Void) {
+    init(
+        id: String, endpoint: Endpoint, principal: Principal?, ip: String, handler: WebSocketConnectionHandler, eventLoop: any EventLoop,
+        maxBytes: Int, registry: ConnectionRegistry
+    ) {
         self.id = id
         self.endpoint = endpoint
         self.principal = principal
         self.ip = ip
-        self.queue = queue
-        self.onClose = onClose
+        self.eventLoop = eventLoop
+        self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
+        self.maxBytes = maxBytes
+        self.registry = registry
     }
 
     /// The user name, or `anonymous`.
     var user: String { principal?.user ?? "anonymous" }
 
-    /// Queues a frame written by a service or `ServerFrame`.
+    /// Sends a frame written by a service or `ServerFrame`.
     func send(_ frame: [UInt8]) {
         send(ByteBuffer(bytes: frame))
     }
 
-    /// Queues a frame. A client past its queue bound is closed with 1008 (policy violation) instead of slowing anyone.
+    /// Writes a text frame on the connection's loop. A client whose unsent bytes pass the bound is closed with 1008
+    /// (the channel's writability, `WebSocketConnectionHandler`) instead of slowing anyone.
     func send(_ frame: ByteBuffer) {
-        switch queue.enqueue(frame) {
-        case .queued:
-            state.withLock { $0.framesOut += 1 }
-            EdgeCounters.shared.frameSent()
-        case .overflowed:
-            EdgeCounters.shared.slowConsumerClosed()
-            requestClose(code: 1008, reason: "slow consumer: outbound queue over its bound")
-        case .closed:
-            break
-        case .tooLarge:
-            refuseOversized(frame)
+        if eventLoop.inEventLoop {
+            handler.value.write(frame)
+        } else {
+            let handler = self.handler
+            eventLoop.execute { handler.value.write(frame) }
         }
+    }
+
+    /// Fan-out: the same buffer to every connection, one hop per event loop rather than one per connection.
+    static func send(_ frame: ByteBuffer, to connections: [Connection]) {
+        guard connections.count > 1 else {
+            connections.first?.send(frame)
+            return
+        }
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, members: [Connection])] = [:]
+        for connection in connections {
+            byLoop[ObjectIdentifier(connection.eventLoop), default: (connection.eventLoop, [])].members.append(connection)
+        }
+        for (loop, members) in byLoop.values {
+            loop.execute {
+                for member in members { member.handler.value.write(frame) }
+            }
+        }
+    }
+
+    func countSent() {
+        framesOut.wrappingAdd(1, ordering: .relaxed)
+        EdgeCounters.shared.frameSent()
     }
 
     /// A frame bigger than the connection's whole byte bound (`SWITCHBOARD_WS_QUEUE_BYTES`) is dropped, logged, and the
     /// client told with an `error` frame (`REJECTED`, sizes in `details`), so it can ask for less (a smaller history
     /// `limit`, fewer channels); the connection stays open. The notice is small, so it cannot be refused in turn.
-    private func refuseOversized(_ frame: ByteBuffer) {
+    func refusal(ofOversized frame: ByteBuffer) -> ByteBuffer? {
         let size = frame.readableBytes
         let type = Self.frameType(frame)
         let drops = state.withLock { state in
@@ -86,14 +105,14 @@ final class Connection: Sendable {
         // A group's data_batch can be oversized on every tick: warn once per connection, then only count.
         Self.logger.log(
             level: drops == 1 ? .warning : .debug, "outbound frame dropped: larger than the connection's queue bound",
-            metadata: ["connection": "\(id)", "type": "\(type)", "bytes": "\(size)", "limit": "\(queue.maxBytes)", "drops": "\(drops)"])
+            metadata: ["connection": "\(id)", "type": "\(type)", "bytes": "\(size)", "limit": "\(maxBytes)", "drops": "\(drops)"])
         Counter(label: "switchboard_ws_oversized_frames_dropped_total").increment()
         let notice = EdgeFrame.error(
             ProtocolFailure(
                 code: .rejected,
-                message: "a \(type) frame of \(size) bytes was not sent: it is larger than this connection's \(queue.maxBytes)-byte bound",
-                details: ["frame_type": type, "frame_bytes": String(size), "limit_bytes": String(queue.maxBytes)]))
-        if notice.readableBytes <= queue.maxBytes { send(notice) }
+                message: "a \(type) frame of \(size) bytes was not sent: it is larger than this connection's \(maxBytes)-byte bound",
+                details: ["frame_type": type, "frame_bytes": String(size), "limit_bytes": String(maxBytes)]))
+        return notice.readableBytes <= maxBytes ? notice : nil
     }
 
     private static let logger = Logger(label: "ws-edge.connection")
@@ -107,23 +126,38 @@ final class Connection: Sendable {
         (try? JSONDecoder().decode(FrameType.self, from: Data(frame.readableBytesView)))?.type.prefix(64).description ?? "?"
     }
 
-    /// Asks the session to close with this code; the first request wins.
+    /// Closes with this code (the WebSocket close handshake); the first request wins. The connection leaves the
+    /// registry at once, so it gets no more fan-out while the client answers.
     func requestClose(code: UInt16, reason: String) {
-        let first = state.withLock { state -> Bool in
-            guard state.closeRequest == nil else { return false }
-            state.closeRequest = CloseRequest(code: code, reason: reason)
-            return true
-        }
-        guard first else { return }
-        queue.close(discard: true)
-        onClose(self)
+        guard markClosing() else { return }
+        let handler = self.handler
+        eventLoop.execute { handler.value.startClose(code: code, reason: reason) }
     }
 
-    var closeRequest: CloseRequest? { state.withLock { $0.closeRequest } }
+    /// Notes that the connection is closing and takes it out of the registry; false when it was closing already.
+    @discardableResult
+    func markClosing() -> Bool {
+        let first = state.withLock { state -> Bool in
+            defer { state.closing = true }
+            return !state.closing
+        }
+        if first { registry.remove(self) }
+        return first
+    }
 
-    func countInbound() { state.withLock { $0.framesIn += 1 } }
+    func countInbound() { framesIn.wrappingAdd(1, ordering: .relaxed) }
 
-    var counters: (framesIn: Int, framesOut: Int) { state.withLock { ($0.framesIn, $0.framesOut) } }
+    var counters: (framesIn: Int, framesOut: Int) { (framesIn.load(ordering: .relaxed), framesOut.load(ordering: .relaxed)) }
+
+    /// Runs `body` in turn with the connection's calls to services (one at a time, in order), and returns its value.
+    func serially<Value: Sendable>(_ body: @escaping @Sendable () async -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            let handler = self.handler
+            eventLoop.execute {
+                handler.value.enqueueCall(keepAfterClose: true) { continuation.resume(returning: await body()) }
+            }
+        }
+    }
 
     // MARK: Topics (maintained by the registry)
 

@@ -59,7 +59,7 @@ final class TopicMembers: Sendable {
 /// Every connection on this edge and the topics they follow.
 ///
 /// Events from the scheduler arrive on the SUB socket's thread; `deliver` writes the same bytes (one shared buffer) to every
-/// local member's queue without re-encoding and without waiting for anybody.
+/// local member without re-encoding and without waiting for anybody, one hop per event loop.
 final class ConnectionRegistry: Sendable {
     let members: TopicMembers
     private let subscriber: EventSubscriber
@@ -83,8 +83,7 @@ final class ConnectionRegistry: Sendable {
             }
             let recipients = members.members(of: topic)
             guard !recipients.isEmpty else { return }
-            let frame = ByteBuffer(bytes: payload)
-            for connection in recipients { connection.send(frame) }
+            Connection.send(ByteBuffer(bytes: payload), to: recipients)
         }
         members.attach(subscriber)
     }

@@ -39,30 +39,37 @@ struct MessageRouter: Sendable {
     /// Longest part of an unknown `type` quoted back in the error (a client may send a megabyte of it).
     static let maxQuotedTypeLength = 64
 
-    func dispatch(_ message: ClientMessage, on connection: Connection) async {
+    /// Where a message goes, decided on the connection's loop: answered at once (`ping`, `heartbeat`, an unknown
+    /// type), or forwarded to its service.
+    enum Route {
+        case answer(ByteBuffer)
+        case service(ServiceName)
+    }
+
+    func route(_ message: ClientMessage, on connection: Connection) -> Route {
         guard let entry = ClientMessageCatalog.byType[message.type], entry.endpoints.contains(connection.endpoint.kind) else {
-            connection.send(
+            return .answer(
                 EdgeFrame.error(
                     .init(
                         code: .unknownType, message: "unknown message type `\(message.type.prefix(Self.maxQuotedTypeLength))`",
                         requestID: message.id)))
-            return
         }
         switch entry.owner {
         case .edge:
             do {
-                connection.send(try EdgeAnswers.answer(message))
+                return .answer(try EdgeAnswers.answer(message))
             } catch {
                 var failure = error
                 if failure.requestID == nil { failure.requestID = message.id }
-                connection.send(EdgeFrame.error(failure))
+                return .answer(EdgeFrame.error(failure))
             }
         case .service(let service):
-            await connection.calls.run { await forward(message, to: service, on: connection) }
+            return .service(service)
         }
     }
 
-    private func forward(_ message: ClientMessage, to service: ServiceName, on connection: Connection) async {
+    /// `<service>.command` for one frame, its reply applied to the connection (called in turn with its other calls).
+    func forward(_ message: ClientMessage, to service: ServiceName, on connection: Connection) async {
         let request = ClientCommandRequest(
             edge: context.edgeID, connection: connection.id, principal: connection.principal, ip: connection.ip,
             endpoint: connection.endpoint.kind.rawValue, type: message.type, id: message.id, frame: String(decoding: message.raw, as: UTF8.self),

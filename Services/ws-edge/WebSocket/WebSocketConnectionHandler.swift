@@ -1,0 +1,340 @@
+import DequeModule
+import Foundation
+import NIOCore
+import NIOWebSocket
+import SwitchboardProtocol
+import Synchronization
+
+/// The end of an upgraded connection's pipeline (after NIOWebSocket's frame decoder and encoder): the WebSocket
+/// protocol (RFC 6455: masking, fragments, control frames, the close handshake) and, on `/ws`, the session — all on
+/// the channel's event loop, with no task, actor or stream per connection.
+///
+/// Inbound messages go through the hooks (synchronous) and the router: `ping`/`heartbeat` and refusals are answered
+/// here; a frame for a service becomes a call in the connection's FIFO, one at a time, each in a short task. While
+/// `maxPendingCalls` wait, the socket is not read (backpressure). Outbound frames are written and flushed at once; the
+/// bound on what waits unsent is the channel's high watermark, and a connection that passes it is closed (1008).
+final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    enum Role: Sendable {
+        /// `/ws/echo` (`SWITCHBOARD_WS_ECHO=1`): every message comes back as it was; no auth, hooks or topics.
+        case echo
+        case session(WebSocketSessions, endpoint: Connection.Endpoint, principal: Principal?, ip: String)
+    }
+
+    private enum Work {
+        /// A frame answered on the loop, held back only to keep its place behind earlier calls.
+        case answer(ByteBuffer)
+        /// `keepAfterClose`: runs even when the client has gone (connect/disconnect events), unlike its messages.
+        case call(@Sendable () async -> Void, keepAfterClose: Bool)
+    }
+
+    let settings: WebSocketSettings
+    private let role: Role
+    private let eventLoop: any EventLoop
+    private var context: ChannelHandlerContext?
+    private(set) var connection: Connection?
+    private var assembler: MessageAssembler
+    private var work = Deque<Work>()
+    private var callRunning = false
+    private var closed = false
+    /// The edge's close frame is on its way: data frames are ignored from now on.
+    private var closeSent = false
+    private var closeDeadline: NIODeadline?
+    private var nextPing: NIODeadline
+    private var awaitingPong = false
+    private var readsHeld = false
+    private var readPending = false
+
+    /// WebSocket connections on this edge whose close is not complete (socket closed, disconnect hooks run): the
+    /// shutdown drain waits for them.
+    static let openSockets = Atomic<Int>(0)
+
+    init(role: Role, settings: WebSocketSettings, eventLoop: any EventLoop) {
+        self.role = role
+        self.settings = settings
+        self.eventLoop = eventLoop
+        assembler = MessageAssembler(limit: settings.messageLimit)
+        nextPing = .now() + (settings.pingInterval ?? .seconds(0))
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        Self.openSockets.wrappingAdd(1, ordering: .relaxed)
+        LoopTicker.current(on: eventLoop).add(self)
+        guard case .session(let sessions, let endpoint, let principal, let ip) = role else { return }
+        let connection = Connection(
+            id: sessions.nextID(), endpoint: endpoint, principal: principal, ip: ip, handler: self, eventLoop: eventLoop,
+            maxBytes: settings.queueBytes, registry: sessions.context.registry)
+        self.connection = connection
+        sessions.context.registry.add(connection)
+        // The greeting comes after the connect hooks; messages that arrive meanwhile wait behind this call.
+        enqueueCall(keepAfterClose: true) {
+            await sessions.hooks.afterConnect(connection)
+            connection.send(sessions.greeting(for: connection))
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finish()
+    }
+
+    /// The socket is gone: queued messages are dropped, the disconnect hooks run after the call in progress.
+    private func finish() {
+        guard !closed else { return }
+        closed = true
+        context = nil
+        LoopTicker.current(on: eventLoop).remove(self)
+        work.removeAll { item in
+            if case .call(_, false) = item { return true }
+            return false
+        }
+        guard let connection, case .session(let sessions, _, _, _) = role else {
+            Self.openSockets.wrappingSubtract(1, ordering: .relaxed)
+            return
+        }
+        // Leaves the registry at once; the handler and the connection no longer hold each other once queued work is done.
+        connection.markClosing()
+        self.connection = nil
+        enqueueCall(keepAfterClose: true) {
+            await sessions.hooks.onDisconnect(connection)
+            Self.openSockets.wrappingSubtract(1, ordering: .relaxed)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The client half-closed its side (the edge allows half-closure for HTTP): a WebSocket is over then.
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A frame the decoder refused is answered (1002/1009) and closed by NIOWebSocket's protocol error handler.
+        guard !(error is NIOWebSocketError) else { return }
+        context.close(promise: nil)
+    }
+
+    // MARK: Inbound frames
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard !closed else { return }
+        guard frame.maskKey != nil else { return fail(1002, "client frames must be masked") }
+        guard frame.reservedBits.isEmpty else { return fail(1002, "reserved bits set without an extension") }
+        awaitingPong = false
+        switch frame.opcode {
+        case .connectionClose:
+            receivedClose(frame.unmaskedData, context: context)
+        case .ping:
+            guard !closeSent else { return }
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .pong:
+            break
+        case .text, .binary, .continuation:
+            guard !closeSent else { return }
+            switch assembler.add(opcode: frame.opcode, fin: frame.fin, payload: frame.unmaskedData) {
+            case .partial: break
+            case .message(let message, let text): deliver(message, text: text, context: context)
+            case .failure(let code, let reason): fail(code, reason)
+            }
+        default:
+            fail(1002, "unknown opcode")
+        }
+    }
+
+    private func deliver(_ message: ByteBuffer, text: Bool, context: ChannelHandlerContext) {
+        guard case .session(let sessions, _, _, _) = role, let connection else {
+            let frame = WebSocketFrame(fin: true, opcode: text ? .text : .binary, data: message)
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            return
+        }
+        connection.countInbound()
+        // Binary frames carry JSON too; text was checked as it arrived.
+        var utf8 = UTF8Validator()
+        if !text, !(message.withUnsafeReadableBytes { utf8.feed($0) } && utf8.isComplete) {
+            return enqueueAnswer(EdgeFrame.error(.init(code: .invalidMessage, message: "the frame is not valid JSON")))
+        }
+        let parsed: ClientMessage
+        switch ClientMessage.parse(Data(message.readableBytesView)) {
+        case .success(let value): parsed = value
+        case .failure(let failure): return enqueueAnswer(EdgeFrame.error(failure))
+        }
+        if case .reject(_, let code, let reason, let retryAfter) = sessions.hooks.beforeMessage(parsed, on: connection) {
+            let failure = ProtocolFailure(
+                code: ErrorCode(rawValue: code) ?? .rejected, message: reason, requestID: parsed.id,
+                details: retryAfter.map { ["retry_after_seconds": String($0)] })
+            return enqueueAnswer(EdgeFrame.error(failure))
+        }
+        switch sessions.router.route(parsed, on: connection) {
+        case .answer(let frame):
+            enqueueAnswer(frame)
+        case .service(let service):
+            let router = sessions.router
+            enqueueCall(keepAfterClose: false) { await router.forward(parsed, to: service, on: connection) }
+        }
+    }
+
+    /// The client's close: echo its code and close the socket (RFC 6455 §5.5.1), or complete the close the edge began.
+    private func receivedClose(_ payload: ByteBuffer, context: ChannelHandlerContext) {
+        switch MessageAssembler.closeCode(of: payload) {
+        case .failure(let failure):
+            fail(failure.code, failure.code == 1007 ? "close reason is not UTF-8" : "invalid close frame")
+        case .success(let code):
+            guard !closeSent else {
+                context.close(promise: nil)
+                return
+            }
+            closeSent = true
+            connection?.markClosing()
+            writeClose(code: code, reason: "", context: context)
+        }
+    }
+
+    /// Fails the connection (RFC 6455 §7.1.7): a close frame with `code`, then the socket is closed.
+    private func fail(_ code: UInt16, _ reason: String) {
+        guard let context else { return }
+        guard !closeSent else {
+            context.close(promise: nil)
+            return
+        }
+        closeSent = true
+        connection?.markClosing()
+        writeClose(code: code, reason: reason, context: context)
+    }
+
+    private func writeClose(code: UInt16?, reason: String, context: ChannelHandlerContext, thenClose: Bool = true) {
+        var payload = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        if let code {
+            payload.writeInteger(code)
+            payload.writeString(Self.clipped(reason))
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)))
+        guard thenClose else { return }
+        let bound = NIOLoopBound(context, eventLoop: eventLoop)
+        done.whenComplete { _ in bound.value.close(promise: nil) }
+    }
+
+    /// A close reason fits the 123 bytes a control frame leaves, cut at a character boundary.
+    private static func clipped(_ reason: String) -> String {
+        var text = Substring(reason)
+        while text.utf8.count > 123 { text = text.dropLast() }
+        return String(text)
+    }
+
+    // MARK: Outbound
+
+    /// Writes and flushes one text frame; nothing once the edge's close has gone out.
+    func write(_ frame: ByteBuffer) {
+        guard let context, !closeSent else { return }
+        if frame.readableBytes > settings.queueBytes {
+            if let notice = connection?.refusal(ofOversized: frame) { write(notice) }
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: frame)), promise: nil)
+        connection?.countSent()
+    }
+
+    /// The close the edge asked for (`Connection.requestClose`): the client has `closeTimeout` to answer.
+    func startClose(code: UInt16, reason: String) {
+        guard let context, !closeSent else { return }
+        closeSent = true
+        closeDeadline = .now() + settings.closeTimeout
+        writeClose(code: code, reason: reason, context: context, thenClose: false)
+    }
+
+    /// Past the high watermark the client is not reading: cut it off (1008) without waiting for anyone.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable, !closeSent {
+            EdgeCounters.shared.slowConsumerClosed()
+            closeSent = true
+            connection?.markClosing()
+            // The close frame waits behind everything unsent, so the socket is closed without waiting for it.
+            writeClose(code: 1008, reason: "slow consumer", context: context, thenClose: false)
+            context.close(promise: nil)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Calls, in order
+
+    private func enqueueAnswer(_ frame: ByteBuffer) {
+        if work.isEmpty, !callRunning {
+            write(frame)
+        } else {
+            work.append(.answer(frame))
+        }
+    }
+
+    func enqueueCall(keepAfterClose: Bool, _ body: @escaping @Sendable () async -> Void) {
+        if closed, !keepAfterClose { return }
+        work.append(.call(body, keepAfterClose: keepAfterClose))
+        if work.count >= settings.maxPendingCalls { readsHeld = true }
+        pump()
+    }
+
+    private func pump() {
+        while !callRunning, let item = work.popFirst() {
+            switch item {
+            case .answer(let frame):
+                write(frame)
+            case .call(let body, _):
+                callRunning = true
+                let bound = NIOLoopBound(self, eventLoop: eventLoop)
+                let eventLoop = self.eventLoop
+                Task {
+                    await body()
+                    eventLoop.execute {
+                        bound.value.callRunning = false
+                        bound.value.pump()
+                    }
+                }
+            }
+        }
+        if readsHeld, work.count < settings.maxPendingCalls / 2 {
+            readsHeld = false
+            if readPending, let context {
+                readPending = false
+                context.read()
+            }
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readsHeld {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Timers (`LoopTicker`)
+
+    func tick(now: NIODeadline) {
+        guard let context else { return }
+        if let closeDeadline {
+            if now >= closeDeadline { context.close(promise: nil) }
+            return
+        }
+        guard let interval = settings.pingInterval, !closeSent, now >= nextPing else { return }
+        if awaitingPong {
+            // Nothing came back since the last ping: the peer is gone.
+            context.close(promise: nil)
+            return
+        }
+        awaitingPong = true
+        nextPing = now + interval
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+    }
+}
