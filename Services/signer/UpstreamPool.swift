@@ -147,6 +147,8 @@ final class UpstreamPool: Sendable {
             for (index, slot) in state.slots.enumerated() where slot.inFlight < capacity {
                 let score = (slot.connection?.isOpen == true ? 0 : 1, slot.inFlight)
                 if best == nil || score < best!.score { best = (index, score) }
+                // An idle open connection is as good as it gets: the rest of the pool need not be asked.
+                if score == (0, 0) { break }
             }
             if let best {
                 state.slots[best.index].inFlight += 1
