@@ -1,5 +1,6 @@
 import Foundation
 import ServiceKit
+import SwitchboardProtocol
 
 /// The VoltageEMS gateway's response shape, `{"success", "message", "data"}`: its dashboard's HTTP wrapper
 /// (`apps/src/utils/request.ts`) accepts a 2xx body only when `success` is true (or `code` is 200, or `status` is
@@ -25,7 +26,7 @@ enum VoltageEMSEnvelope {
     /// the native helpers (body decoding, storage failures, rate limits) throw the native `{code, message}` errors.
     static func wrap(_ body: () async throws -> ForwardedResponse) async -> ForwardedResponse {
         do {
-            return try await StorageFailure.http(body)
+            return try await StorageFailure.http { try await body() }
         } catch let error as HTTPError {
             return reshape(error.response)
         } catch {
