@@ -42,6 +42,7 @@ host.serveHTTP(
     HTTPRoutes { routes in
         AccountRoutes(auth: auth, logger: logger).register(into: &routes)
         AdminRoutes(auth: auth, logger: logger).register(into: &routes)
+        VoltageEMSRoutes(auth: auth, logger: logger).register(into: &routes)
     })
 PolicyRPC.register(on: host.rpc, auth: auth)
 UserAddRPC.register(on: host.rpc, accounts: auth.accounts)

@@ -36,7 +36,7 @@ struct AccountRoutes: Sendable {
     /// (every attempt counts, so the limit also bounds probing which names exist) and refused for reserved names.
     func register(_ call: HTTPCall) async throws -> ForwardedResponse {
         let body = try call.decodeBounded(Credentials.self)
-        try await limit(call, kind: RateLimiter.registerKind, what: "registrations")
+        try await auth.limitPerIP(call, kind: RateLimiter.registerKind, what: "registrations")
         if let problem = ReservedNames.problem(userName: body.username) {
             throw HTTPError(403, "reserved_name", problem)
         }
@@ -52,22 +52,11 @@ struct AccountRoutes: Sendable {
 
     func login(_ call: HTTPCall) async throws -> ForwardedResponse {
         let body = try call.decodeBounded(Credentials.self)
-        try await limit(call, kind: RateLimiter.loginKind, what: "login attempts")
+        try await auth.limitPerIP(call, kind: RateLimiter.loginKind, what: "login attempts")
         guard let account = try await auth.accounts.authenticate(name: body.username, password: body.password) else {
             throw Self.invalidCredentials
         }
         return .json(try await auth.sessions.start(user: account.name, roles: account.roles))
-    }
-
-    /// Takes one token of the client IP's `kind` bucket; 429 with `Retry-After` when it is empty. No bucket (its rate set
-    /// to 0) means no limit.
-    private func limit(_ call: HTTPCall, kind: String, what: String) async throws {
-        guard auth.rates.buckets[kind] != nil else { return }
-        let decision = try await auth.rates.check(subject: "ip:\(IPAddress.key(call.request.clientIP))", kind: kind)
-        if !decision.allowed {
-            let retry = decision.retryAfterSeconds ?? 60
-            throw HTTPError(429, "rate_limited", "too many \(what) from this address; retry in \(retry) s", headers: ["retry-after": String(retry)])
-        }
     }
 
     func refresh(_ call: HTTPCall) async throws -> ForwardedResponse {

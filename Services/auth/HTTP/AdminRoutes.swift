@@ -48,7 +48,8 @@ struct AdminRoutes: Sendable {
         guard let roles = Role.normalize(body.roles), !roles.isEmpty else {
             throw HTTPError(400, "invalid_input", "roles must be a non-empty subset of \(Role.names.joined(separator: ", "))")
         }
-        guard try await auth.accounts.store.setRoles(name, roles: roles), let account = try await auth.accounts.store.find(name) else {
+        guard try await auth.accounts.store.setRoles(name, roles: roles, at: Accounts.now()), let account = try await auth.accounts.store.find(name)
+        else {
             throw HTTPError(404, "user_not_found", "no user \(name)")
         }
         logger.info("roles changed", metadata: ["user": "\(name)", "roles": "\(roles)", "by": "\(admin.user)"])

@@ -20,6 +20,7 @@ struct ForwardRoutes: Sendable {
     /// Which service owns which path prefix, and how that service's errors look when the bus itself fails.
     static let table: [(prefix: String, service: ServiceName, style: ErrorStyle)] = [
         ("/api/auth", .auth, .standard),
+        ("/api/v1/auth", .auth, .standard),
         ("/admin/blocked-ips", .auth, .standard),
         ("/api/menu", .menu, .standard),
         ("/api/permissions", .menu, .standard),
@@ -30,6 +31,11 @@ struct ForwardRoutes: Sendable {
         ("/api/questions", .scheduler, .standard),
         ("/api/v1/broadcast", .scheduler, .standard),
     ]
+
+    /// Routes that authenticate by what the body carries (a password, a refresh token), forwarded as anonymous when the
+    /// request's access token is expired or bad: the VoltageEMS dashboard (`apps/src/utils/request.ts`) sends its stale
+    /// access token with every request, the refresh that follows a 401 included, and treats a 401 there as "log in again".
+    static let bodyCredentialPaths: Set<String> = ["/api/v1/auth/login", "/api/v1/auth/refresh"]
 
     enum ErrorStyle: Sendable {
         /// `{"code":"service_unavailable","message":…}` (DESIGN.md §4)
@@ -61,7 +67,11 @@ struct ForwardRoutes: Sendable {
         case .anonymous: break
         case .authenticated(let verified): principal = verified.principal
         case .rejected(let rejection):
-            return JSONResponse.error(rejection.code, rejection.message, status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
+            // A stale token on a route whose credential is the body is ignored, not refused (see `bodyCredentialPaths`).
+            let path = request.uri.path
+            guard Self.bodyCredentialPaths.contains(path.hasSuffix("/") ? String(path.dropLast()) : path) else {
+                return JSONResponse.error(rejection.code, rejection.message, status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
+            }
         }
         let body: String?
         do {
