@@ -1,5 +1,6 @@
 import AuthTokens
 import Foundation
+import TestSupport
 import Testing
 
 /// The edge's cache of verified access tokens: served only before `exp`, never for a token that failed, bounded.
