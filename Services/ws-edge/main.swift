@@ -50,8 +50,23 @@ do {
 } catch {
     fail("SWITCHBOARD_TRUSTED_PROXIES: \(error)")
 }
-let authenticator = Authenticator(tokens: await TokenAuthority(secret: secret), trustedProxies: trustedProxies)
+let anonymousPrincipal: Principal?
+do {
+    anonymousPrincipal = try AnonymousRole.principal(setting: config.string(AnonymousRole.variable, default: ""))
+} catch {
+    fail("\(error)")
+}
+let authenticator = Authenticator(
+    tokens: await TokenAuthority(secret: secret), trustedProxies: trustedProxies,
+    cache: VerifiedTokenCache(capacity: config.int("SWITCHBOARD_TOKEN_CACHE_SIZE", default: 10_000)), anonymousPrincipal: anonymousPrincipal)
 let localPolicy = LocalPolicy(maxConnectionsPerIP: config.int("SWITCHBOARD_MAX_CONNECTIONS_PER_IP", default: 10))
+// Admission and message rates are decided locally and kept global by batched exchanges with auth (`EdgeMaintenance`).
+let countInterval = Duration.milliseconds(max(100, config.int("SWITCHBOARD_EDGE_COUNT_SYNC_MS", default: 1000)))
+let rateInterval = Duration.milliseconds(max(50, config.int("SWITCHBOARD_RATE_SYNC_MS", default: 250)))
+let admission = ConnectionAdmission()
+let messageRates = MessageRateLimiter(
+    perSecond: config.double("SWITCHBOARD_MESSAGE_RATE", default: 20), burst: config.double("SWITCHBOARD_MESSAGE_BURST", default: 40),
+    syncInterval: rateInterval)
 let policyLoader = PolicyLoader(auth: backends.client(.auth), policy: localPolicy, logger: logger)
 registry.handleEdgeEvents(PolicyTopic.blocklist) { _, payload, _ in policyLoader.noticeArrived(payload) }
 let edgeContext = EdgeContext(
@@ -61,8 +76,8 @@ let edgeContext = EdgeContext(
 let messageRouter = MessageRouter(context: edgeContext)
 let hooks = HookChain(
     [
-        PolicyHook(auth: backends.client(.auth), edgeID: edgeID, policy: localPolicy, registry: registry, logger: logger),
-        RateLimitHook(auth: backends.client(.auth)),
+        PolicyHook(auth: backends.client(.auth), policy: localPolicy, admission: admission, exchangeInterval: countInterval, logger: logger),
+        RateLimitHook(limiter: messageRates),
         ConnectionLogHook(logger: logger),
         ConnectionEventsHook(context: edgeContext),
         MetricsHook(knownTypes: Set(messageRouter.types)),
@@ -153,8 +168,12 @@ let services = ServiceGroup(
                     registry: registry,
                     backends: backends,
                     policy: policyLoader,
+                    admission: admission,
+                    rates: messageRates,
                     logger: logger,
                     syncInterval: .seconds(config.int("SWITCHBOARD_EDGE_SYNC_SECONDS", default: 10)),
+                    countInterval: countInterval,
+                    rateInterval: rateInterval,
                     heartbeatInterval: .seconds(config.int("SWITCHBOARD_HEARTBEAT_SECONDS", default: 30))
                 )
             ),

@@ -16,6 +16,12 @@ public final class TokenAuthority: Sendable {
         public let principal: Principal
         public let expiresAt: Date
         public let tokenID: String
+
+        public init(principal: Principal, expiresAt: Date, tokenID: String) {
+            self.principal = principal
+            self.expiresAt = expiresAt
+            self.tokenID = tokenID
+        }
     }
 
     /// Why a token was refused; `message` is safe to show to the client.

@@ -124,7 +124,7 @@ struct ConnectionPolicy: Sendable {
         _ = try await Self.sync.run(redis, keys: [Self.leaseKey(edge)], arguments: arguments)
     }
 
-    private static func validEdge(_ edgeID: String) throws(RPCError) -> String {
+    static func validEdge(_ edgeID: String) throws(RPCError) -> String {
         guard !edgeID.isEmpty, edgeID.utf8.count <= maxEdgeIDLength else {
             throw RPCError.badRequest("edgeID must be 1 to \(maxEdgeIDLength) bytes")
         }

@@ -15,6 +15,12 @@ enum PolicyRPC {
             try await StorageFailure.rpc { try await auth.connections.sync(params) }
             return NoParams()
         }
+        server.register(PolicyCountsExchange.self) { params, _ in
+            try await StorageFailure.rpc { try await auth.connections.exchange(params) }
+        }
+        server.register(RateSync.self) { params, _ in
+            try await StorageFailure.rpc { try await auth.rates.sync(params) }
+        }
         server.register(PolicySnapshot.self) { _, _ in
             try await StorageFailure.rpc {
                 PolicySnapshot.Result(blocked: try await auth.blocklist.reasons(), maxConnectionsPerIP: auth.settings.maxConnectionsPerIP)

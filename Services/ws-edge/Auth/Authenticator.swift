@@ -8,10 +8,23 @@ import SwitchboardProtocol
 
 /// Finds and verifies the caller's access token (`Authorization: Bearer`, or `?token=` for WebSockets, where browsers
 /// cannot set headers) and the caller's address.
+///
+/// Verified tokens are cached for their lifetime (`VerifiedTokenCache`), so a client that reconnects with the same
+/// token, or an API client sending it on every request, costs one HMAC per token rather than one per upgrade.
 struct Authenticator: Sendable {
     let tokens: TokenAuthority
     /// `SWITCHBOARD_TRUSTED_PROXIES`: the peers whose `X-Forwarded-For` is believed (empty: nobody's).
     let trustedProxies: [CIDR]
+    let cache: VerifiedTokenCache
+    /// `SWITCHBOARD_ANONYMOUS_ROLE`'s principal for tokenless WebSocket upgrades (`AnonymousRole`); nil: none.
+    let anonymousPrincipal: Principal?
+
+    init(tokens: TokenAuthority, trustedProxies: [CIDR], cache: VerifiedTokenCache = VerifiedTokenCache(), anonymousPrincipal: Principal? = nil) {
+        self.tokens = tokens
+        self.trustedProxies = trustedProxies
+        self.cache = cache
+        self.anonymousPrincipal = anonymousPrincipal
+    }
 
     enum Outcome: Sendable {
         case anonymous
@@ -19,11 +32,22 @@ struct Authenticator: Sendable {
         case rejected(TokenAuthority.Rejection)
     }
 
+    /// An HTTP request's caller. The anonymous role does not apply here: it is for the plant dashboard's WebSocket only.
     func authenticate(_ request: Request, allowQueryToken: Bool) async -> Outcome {
-        await authenticate(headers: request.headers, queryToken: allowQueryToken ? request.uri.queryParameters.get("token") : nil)
+        await verify(headers: request.headers, queryToken: allowQueryToken ? request.uri.queryParameters.get("token") : nil)
     }
 
+    /// A WebSocket upgrade's caller: as for HTTP, except that a caller without a token gets the anonymous role's
+    /// principal when `SWITCHBOARD_ANONYMOUS_ROLE` is set.
     func authenticate(headers: HTTPFields, queryToken: String?) async -> Outcome {
+        let outcome = await verify(headers: headers, queryToken: queryToken)
+        if case .anonymous = outcome, let anonymousPrincipal {
+            return .authenticated(TokenAuthority.Verified(principal: anonymousPrincipal, expiresAt: .distantFuture, tokenID: "anonymous"))
+        }
+        return outcome
+    }
+
+    private func verify(headers: HTTPFields, queryToken: String?) async -> Outcome {
         var token: String?
         if let header = headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
@@ -36,7 +60,7 @@ struct Authenticator: Sendable {
         }
         guard let token else { return .anonymous }
         do {
-            return .authenticated(try await tokens.verifyAccess(token))
+            return .authenticated(try await tokens.verifyAccess(token, cache: cache))
         } catch {
             return .rejected(error)
         }

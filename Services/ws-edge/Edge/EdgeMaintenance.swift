@@ -4,19 +4,44 @@ import Logging
 import ServiceLifecycle
 import SwitchboardProtocol
 
-/// The edge's periodic duties: re-send its connection counts to auth (they expire if the edge dies) and re-load its
-/// copy of the policy, send the protocol's `heartbeat` frame to every client, and report its status to the scheduler
-/// for `/websocket/status`.
+/// The edge's periodic duties: exchange connection counts with auth (every `countInterval`: this edge's counts out, so
+/// they expire if the edge dies; the other edges' counts in, for local admission), sync the message buckets (every
+/// `rateInterval`), re-load its copy of the policy, send the protocol's `heartbeat` frame to every client, and report
+/// its status to the scheduler for `/websocket/status`.
+///
+/// The two syncs run in loops of their own, so a slow call to auth or the scheduler never delays them.
 struct EdgeMaintenance: Service {
     let edgeID: String
     let registry: ConnectionRegistry
     let backends: Backends
     let policy: PolicyLoader
+    let admission: ConnectionAdmission
+    let rates: MessageRateLimiter
     let logger: Logger
     let syncInterval: Duration
+    let countInterval: Duration
+    let rateInterval: Duration
     let heartbeatInterval: Duration
 
     func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await every(countInterval) { await exchangeCounts() } }
+            group.addTask { await every(rateInterval) { await syncRates() } }
+            await duties()
+            group.cancelAll()
+        }
+        _ = try? await backends.client(.scheduler).call(EdgeStatusLeave.self, .init(edgeID: edgeID), timeout: .seconds(1))
+    }
+
+    private func every(_ interval: Duration, _ body: () async -> Void) async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let started = ContinuousClock.now
+            await body()
+            try? await Task.sleep(until: started + interval, clock: .continuous)
+        }
+    }
+
+    private func duties() async {
         var lastSync = ContinuousClock.now - syncInterval
         var lastHeartbeat = ContinuousClock.now
         var lastStatus = ContinuousClock.now - .seconds(5)
@@ -26,7 +51,6 @@ struct EdgeMaintenance: Service {
             if now - lastSync >= syncInterval {
                 lastSync = now
                 await policy.reload()
-                await syncCounts()
             } else if !policy.policy.isLoaded, now - lastPolicyAttempt >= .seconds(1) {
                 // Until the first snapshot arrives (auth down when the edge started) the local blocklist is empty:
                 // ask every second rather than every sync interval.
@@ -44,19 +68,35 @@ struct EdgeMaintenance: Service {
             }
             try? await Task.sleep(for: .milliseconds(500))
         }
-        _ = try? await backends.client(.scheduler).call(EdgeStatusLeave.self, .init(edgeID: edgeID), timeout: .seconds(1))
     }
 
-    private func syncCounts() async {
-        let ttl = Int((syncInterval.seconds * 3).rounded(.up))
+    /// This edge's counts out, the other edges' in; the lease outlives three missed exchanges (at least 3 s).
+    private func exchangeCounts() async {
+        let ttl = max(3, Int((countInterval.seconds * 3).rounded(.up)))
         do {
-            _ = try await backends.client(.auth).call(
-                PolicyEdgeSync.self,
-                .init(edgeID: edgeID, connectionsByIP: registry.countsByIP, ttlSeconds: ttl),
-                timeout: .seconds(2)
+            let answer = try await backends.client(.auth).call(
+                PolicyCountsExchange.self,
+                .init(edgeID: edgeID, connectionsByKey: admission.counts(), ttlSeconds: ttl),
+                timeout: max(.milliseconds(500), countInterval)
             )
+            admission.othersArrived(answer.othersByKey)
+            policy.policy.setMaxConnectionsPerIP(answer.maxConnectionsPerIP)
         } catch {
-            logger.debug("connection count sync with auth failed: \(error)")
+            logger.debug("connection count exchange with auth failed: \(error)")
+        }
+    }
+
+    /// What the local buckets let through, out; each subject's global balance, in. Nothing to report: no call.
+    private func syncRates() async {
+        let report = rates.takeReport()
+        guard !report.subjects.isEmpty else { return }
+        do {
+            let answer = try await backends.client(.auth).call(
+                RateSync.self, .init(edgeID: edgeID, used: report.used), timeout: max(.milliseconds(500), rateInterval * 2))
+            rates.apply(answer, for: report)
+        } catch {
+            // The reported use is dropped: while auth is away each edge limits on its own (see `MessageRateLimiter`).
+            logger.debug("message rate sync with auth failed: \(error)")
         }
     }
 

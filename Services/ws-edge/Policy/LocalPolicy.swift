@@ -6,8 +6,9 @@ import Synchronization
 /// The edge's own copy of the connection policy: the blocklist and the per-IP connection limit.
 ///
 /// Enforcing the blocklist from a local copy means a blocked client stays blocked while auth is down or restarting, and
-/// costs no round trip per request. The copy is loaded at start and re-loaded on every connection-count sync
+/// costs no round trip per request. The copy is loaded at start and re-loaded every `SWITCHBOARD_EDGE_SYNC_SECONDS`
 /// (`auth.policy.snapshot`), and changed at once by the notices auth publishes on `policy/blocklist` (`PolicyNotices`).
+/// The limit also follows auth's value in every count exchange (`PolicyCountsExchange`).
 final class LocalPolicy: Sendable {
     private struct State {
         var blocked: [String: String] = [:]
@@ -54,6 +55,11 @@ final class LocalPolicy: Sendable {
             state.maxConnectionsPerIP = max(1, snapshot.maxConnectionsPerIP)
             state.loaded = true
         }
+    }
+
+    /// Auth's per-IP limit as the count exchange reports it.
+    func setMaxConnectionsPerIP(_ limit: Int) {
+        state.withLock { $0.maxConnectionsPerIP = max(1, limit) }
     }
 
     func apply(_ notice: BlocklistNotice) {
