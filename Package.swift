@@ -149,7 +149,7 @@ let package = Package(
             name: "SignerSim",
             dependencies: [
                 "CommandKit",
-                "OpenSSLCrypto", "ServiceKit",
+                "OpenSSLCrypto", "COpenSSL", "ServiceKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -239,7 +239,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "ServiceHost", "OpenSSLCrypto", "AuthTokens", "ClientFrames",
+                "TestSupport", "Bus", "Redis", "SwitchboardProtocol", "ServiceKit", "ServiceHost", "OpenSSLCrypto", "COpenSSL", "AuthTokens",
+                "ClientFrames",
             ],
             swiftSettings: strict
         ),

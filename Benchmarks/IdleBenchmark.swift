@@ -48,7 +48,7 @@ struct IdleBenchmark: AsyncParsableCommand {
         let opened = target - 10
         print("idle: \(target) authenticated connections on one edge (tokens for \(users) users, one client thread, sequential handshakes)")
         print(
-            "  upgrades: \(format(Double(opened) / elapsed)) /s with JWT check + auth policy (\(format(cpu / elapsed, 2)) server cores: edge + auth + redis)"
+            "  upgrades: \(format(Double(opened) / elapsed)) /s with JWT check (cached) + local per-IP admission + the connected event (\(format(cpu / elapsed, 2)) server cores: edge + auth + redis)"
         )
         print(
             "  edge RSS: \(after / 1_048_576) MiB with \(target) connections, baseline \(baseline / 1_048_576) MiB → \(format(Double(after - baseline) / Double(opened) / 1024, 2)) KiB per connection"

@@ -11,6 +11,7 @@ struct SwitchboardBench: AsyncParsableCommand {
             FanoutBenchmark.self,
             IdleBenchmark.self,
             PingPongBenchmark.self,
+            UpgradeBenchmark.self,
             GetCodeBenchmark.self,
             ChatBenchmark.self,
             AllBenchmarks.self,
@@ -28,6 +29,8 @@ struct AllBenchmarks: AsyncParsableCommand {
         try await fanout.run()
         let pingPong = try PingPongBenchmark.parse([])
         try await pingPong.run()
+        let upgrade = try UpgradeBenchmark.parse([])
+        try await upgrade.run()
         let idle = try IdleBenchmark.parse([])
         try await idle.run()
         let getCode = try GetCodeBenchmark.parse([])
