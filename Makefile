@@ -8,7 +8,7 @@ DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 SWIFT_SOURCES = Package.swift Shared Services Tools Tests Benchmarks
 
-.PHONY: help deps build release run up down status test unit-test lint format check-compose check-dockerfile check-ops check-edge-links check-assets bench chaos multihost fuzz clean
+.PHONY: help deps build release run up down status test unit-test lint format check-compose check-dockerfile check-ops check-edge-links check-assets bench chaos multihost autobahn fuzz clean
 
 help:
 	@echo "make run    install what is missing, build (release), start Redis + all services, wait for /health; Ctrl-C stops"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench  the benchmarks (see Benchmarks/README.md)"
 	@echo "make chaos  kill every process in turn under load and report disconnects, recovery and lost messages"
 	@echo "make multihost  four hosts as network namespaces: Sentinel failover, scheduler takeover, a cut-off edge (root)"
+	@echo "make autobahn  the Autobahn TestSuite (kosoku) against the edge's /ws/echo, HTML report in .build/autobahn/"
 	@echo "make fuzz   fuzz the edge's frame parsing with libFuzzer for FUZZ_SECONDS (default 120); not part of make test"
 
 ## deps: install the Debian packages the build and the tests need, when missing.
@@ -52,6 +53,7 @@ test: build lint check-compose check-edge-links check-assets
 	python3 .ci/slowest-tests.py .build/test-output.log 10; \
 	if [ "$$(id -u)" = 0 ]; then python3 Tools/multihost/multihost.py $(DEBUG_BIN) || status=1; \
 	else echo "multihost skipped: network namespaces need root"; fi; \
+	python3 Tools/autobahn/run.py --bin-dir $(DEBUG_BIN) quick || status=1; \
 	exit $$status
 
 lint:
@@ -97,6 +99,10 @@ chaos: release
 ## multihost: four network-namespace hosts (Redis master + 2 replicas + 3 sentinels, 2 schedulers, 2 edges), faults, report.
 multihost: build
 	python3 Tools/multihost/multihost.py $(DEBUG_BIN)
+
+## autobahn: every Autobahn case (kosoku) but 12.*/13.* (no compression yet) against /ws/echo, 9.* with a 16 MiB limit.
+autobahn: build
+	python3 Tools/autobahn/run.py --bin-dir $(DEBUG_BIN) full
 
 ## fuzz: libFuzzer (swiftc -sanitize=fuzzer) over ClientMessage.parse and every payload decode, seeded from the recorded
 ## schemas; bounded by FUZZ_SECONDS, crashes land in .build/fuzz/crash-*. Not in CI or make test.

@@ -69,6 +69,31 @@ public final class RPCClient: Sendable {
         } catch {
             throw RPCError.badRequest("parameters of \(method) do not encode: \(error)")
         }
+        return try await send(id: id, method: method, frame: frame, deadline: deadline, timeout: timeout)
+    }
+
+    /// Calls a method whose `params` the caller wrote as JSON itself (so a hot path encodes once, without `JSONEncoder`);
+    /// returns the reply frame undecoded. `params` must be one well-formed JSON value.
+    public func callRaw(method: String, encodedParams params: [UInt8], timeout: Duration = .seconds(5)) async throws(RPCError) -> [UInt8] {
+        let id = String(nextID.wrappingAdd(1, ordering: .relaxed).oldValue)
+        let deadline = ContinuousClock.now + timeout
+        let wallDeadline = Int64((Date().timeIntervalSince1970 + timeout.seconds) * 1000)
+        var writer = JSONWriter(capacity: params.count + method.utf8.count + 64)
+        writer.raw("{\"id\":\"")
+        writer.bytes.append(contentsOf: id.utf8)
+        writer.raw("\",\"method\":")
+        writer.string(fast: method)
+        writer.raw(",\"params\":")
+        writer.raw(params)
+        writer.raw(",\"deadline\":")
+        writer.bytes.append(contentsOf: String(wallDeadline).utf8)
+        writer.raw("}")
+        return try await send(id: id, method: method, frame: writer.bytes, deadline: deadline, timeout: timeout)
+    }
+
+    private func send(
+        id: String, method: String, frame: [UInt8], deadline: ContinuousClock.Instant, timeout: Duration
+    ) async throws(RPCError) -> [UInt8] {
         // No handshaken connection: ZMQ_IMMEDIATE would refuse the send anyway, so fail here, in the caller's task, instead
         // of after a hop to the poll thread and back, which a loaded machine can stretch to most of a second.
         let result: Result<[UInt8], RPCError>

@@ -69,9 +69,15 @@ public final class ServiceHost: Sendable {
         )
     }
 
-    /// Answers the HTTP requests the edge forwards to this service (`http.request`).
+    /// Answers the HTTP requests the edge forwards to this service (`http.request`), the frame read and the reply
+    /// written by `HTTPForwardFrame` (one scan, one write: no `Codable` per request).
     public func serveHTTP(_ routes: HTTPRoutes) {
-        rpc.register(HTTPForward.self) { request, _ in await routes.respond(to: request) }
+        rpc.registerRaw(HTTPForward.name) { frame, context in
+            switch HTTPForwardFrame.request(frame, id: context.requestID) {
+            case .success(let request): return HTTPForwardFrame.reply(id: context.requestID, await routes.respond(to: request))
+            case .failure(let refusal): return refusal.reply
+            }
+        }
     }
 
     /// Serves RPC and the given services until SIGTERM or SIGINT, then drains and closes sockets and Redis.

@@ -8,6 +8,10 @@ import SwitchboardProtocol
 /// Forwards the HTTP API to the services that own it (DESIGN.md §4), as `http.request` over the bus.
 ///
 /// The edge authenticates, bounds the body, and maps bus failures to 503/504; everything else is the service's answer.
+/// The request goes out and the answer comes back through `ForwardFrame`: one write and one scan, no `Codable`.
+///
+/// A trailing slash needs nothing here: the router matches on non-empty path segments (`/api/menu/version/` is
+/// `/api/menu/version`), and so does every service's `HTTPRoutes`, which get the path as the client sent it.
 struct ForwardRoutes: Sendable {
     let backends: Backends
     let authenticator: Authenticator
@@ -47,8 +51,6 @@ struct ForwardRoutes: Sendable {
     /// The statuses a service may answer with; anything else becomes a 502.
     static let validStatuses = 100...599
 
-    static let forwardedHeaders: [HTTPField.Name] = [.contentType, .ifNoneMatch, .userAgent, .accept]
-
     func register(on router: Router<EdgeRequestContext>) {
         for entry in Self.table {
             for path in [entry.prefix, "\(entry.prefix)/**"] {
@@ -73,45 +75,24 @@ struct ForwardRoutes: Sendable {
                 return JSONResponse.error(rejection.code, rejection.message, status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"])
             }
         }
-        let body: String?
+        let body: ByteBuffer
         do {
             var request = request
-            let buffer = try await request.collectBody(upTo: maxBodyBytes)
-            body = buffer.readableBytes == 0 ? nil : String(buffer: buffer)
+            body = try await request.collectBody(upTo: maxBodyBytes)
         } catch {
             return failure(style, status: .contentTooLarge, code: "body_too_large", message: "the body exceeds \(maxBodyBytes) bytes")
         }
-        var headers: [String: String] = [:]
-        for name in Self.forwardedHeaders {
-            if let value = request.headers[name] { headers[name.canonicalName] = value }
-        }
-        var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        let forwarded = ForwardedRequest(
-            method: request.method.rawValue,
-            path: request.uri.path,
-            query: query,
-            headers: headers,
-            body: body,
-            clientIP: authenticator.clientIP(request, context: context),
-            principal: principal
-        )
+        let params = ForwardFrame.params(
+            request, body: body, clientIP: authenticator.clientIP(request, context: context), principal: principal)
         do {
-            let answer = try await backends.client(service).call(
-                HTTPForward.self, forwarded, timeout: service == .signer ? signerTimeout : timeout)
+            let reply = try await backends.client(service).callRaw(
+                method: HTTPForward.name, encodedParams: params, timeout: service == .signer ? signerTimeout : timeout)
+            let answer = try ForwardFrame.answer(reply, service: service)
             // `HTTPResponse.Status(code:)` traps outside 0…999: a service's status is checked, not trusted.
             guard Self.validStatuses.contains(answer.status) else {
                 return failure(style, status: .badGateway, code: "bad_gateway", message: "\(service) answered with status \(answer.status)")
             }
-            var fields = HTTPFields()
-            for (name, value) in answer.headers {
-                if let field = HTTPField.Name(name) { fields[field] = value }
-            }
-            return Response(
-                status: HTTPResponse.Status(code: answer.status),
-                headers: fields,
-                body: .init(byteBuffer: ByteBuffer(string: answer.body))
-            )
+            return Response(status: HTTPResponse.Status(code: answer.status), headers: answer.headers, body: .init(byteBuffer: answer.body))
         } catch {
             let status: HTTPResponse.Status = error.code == RPCError.serviceTimeoutCode ? .gatewayTimeout : .serviceUnavailable
             return failure(style, status: status, code: error.code, message: error.message)
