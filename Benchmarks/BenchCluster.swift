@@ -1,3 +1,4 @@
+import AuthTokens
 import ClientKit
 import Foundation
 import OpenSSLCrypto
@@ -110,5 +111,17 @@ enum ProcessStats {
             return number * 1024
         }
         return 0
+    }
+}
+
+extension BenchCluster {
+    /// Hour-long viewer access tokens for `user0` … `user<users-1>`, signed with this cluster's secret.
+    func viewerTokens(users: Int) async throws -> [String] {
+        let authority = await TokenAuthority(secret: jwtSecret)
+        var tokens: [String] = []
+        for index in 0..<max(1, users) {
+            tokens.append(try await authority.issueAccess(user: "user\(index)", roles: ["viewer"], lifetime: .seconds(3600)).token)
+        }
+        return tokens
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AuthTokens
 import ClientKit
 import Foundation
 
@@ -24,11 +23,7 @@ struct IdleBenchmark: AsyncParsableCommand {
         for name in ["scheduler", "auth", "menu", "signer", "ws-edge"] { try cluster.start(name) }
         try await cluster.waitForHealth()
 
-        let authority = await TokenAuthority(secret: cluster.jwtSecret)
-        var tokens: [String] = []
-        for index in 0..<users {
-            tokens.append(try await authority.issueAccess(user: "user\(index)", roles: ["viewer"], lifetime: .seconds(3600)).token)
-        }
+        let tokens = try await cluster.viewerTokens(users: users)
         guard let edge = cluster.pid("ws-edge") else { throw BenchFailure("no edge") }
         // A few connections first, so the baseline includes what the first connection allocates once.
         var sockets: [Int32] = []

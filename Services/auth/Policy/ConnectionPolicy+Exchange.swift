@@ -14,44 +14,27 @@ extension ConnectionPolicy {
     static let maxExchangeKeys = 100_000
 
     private static let exchange = RedisScript(
-        """
-        local edge, ttl = ARGV[1], tonumber(ARGV[2])
-        local fresh = {}
-        for i = 3, #ARGV, 2 do fresh[ARGV[i]] = tonumber(ARGV[i + 1]) end
-        for _, ip in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-          if not fresh[ip] or fresh[ip] <= 0 then redis.call('HDEL', 'conn:' .. ip, edge) end
-        end
-        redis.call('DEL', KEYS[1])
-        for ip, n in pairs(fresh) do
-          local key = 'conn:' .. ip
-          if n > 0 then
-            redis.call('HSET', key, edge, n)
-            redis.call('SADD', KEYS[1], ip)
-            if redis.call('TTL', key) < ttl then redis.call('EXPIRE', key, ttl) end
-          else
-            redis.call('HDEL', key, edge)
-          end
-        end
-        if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ttl) end
-        local now = tonumber(redis.call('TIME')[1])
-        redis.call('ZADD', KEYS[2], now + ttl, edge)
-        redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
-        local sums = {}
-        for _, other in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], now, '+inf')) do
-          if other ~= edge then
-            for _, ip in ipairs(redis.call('SMEMBERS', 'connlease:' .. other)) do
-              local n = tonumber(redis.call('HGET', 'conn:' .. ip, other) or '0') or 0
-              if n > 0 then sums[ip] = (sums[ip] or 0) + n end
+        replaceEdgeCounts + "\n"
+            + """
+            local now = tonumber(redis.call('TIME')[1])
+            redis.call('ZADD', KEYS[2], now + ttl, edge)
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
+            local sums = {}
+            for _, other in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], now, '+inf')) do
+              if other ~= edge then
+                for _, ip in ipairs(redis.call('SMEMBERS', 'connlease:' .. other)) do
+                  local n = tonumber(redis.call('HGET', 'conn:' .. ip, other) or '0') or 0
+                  if n > 0 then sums[ip] = (sums[ip] or 0) + n end
+                end
+              end
             end
-          end
-        end
-        local out = {}
-        for ip, n in pairs(sums) do
-          out[#out + 1] = ip
-          out[#out + 1] = tostring(n)
-        end
-        return out
-        """)
+            local out = {}
+            for ip, n in pairs(sums) do
+              out[#out + 1] = ip
+              out[#out + 1] = tostring(n)
+            end
+            return out
+            """)
 
     func exchange(_ params: PolicyCountsExchange.Params) async throws -> PolicyCountsExchange.Result {
         let edge = try Self.validEdge(params.edgeID)

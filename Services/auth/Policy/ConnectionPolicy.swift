@@ -60,8 +60,9 @@ struct ConnectionPolicy: Sendable {
         return redis.call('HINCRBY', KEYS[1], ARGV[2], -1)
         """)
 
-    private static let sync = RedisScript(
-        """
+    /// Replaces one edge's counts (`ARGV`: edge, TTL, then key/count pairs; `KEYS[1]`: the edge's key set): shared by the
+    /// periodic sync and the exchange, which goes on to answer the other edges' counts.
+    static let replaceEdgeCounts = """
         local edge, ttl = ARGV[1], tonumber(ARGV[2])
         local fresh = {}
         for i = 3, #ARGV, 2 do fresh[ARGV[i]] = tonumber(ARGV[i + 1]) end
@@ -80,8 +81,9 @@ struct ConnectionPolicy: Sendable {
           end
         end
         if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ttl) end
-        return 1
-        """)
+        """
+
+    private static let sync = RedisScript(replaceEdgeCounts + "\nreturn 1")
 
     func admit(_ params: PolicyAdmit.Params) async throws -> PolicyDecision {
         let edge = try Self.validEdge(params.edgeID)
