@@ -13,10 +13,8 @@ struct VoltageEMSRoutes: Sendable {
     let auth: AuthComponents
     let logger: Logger
 
-    struct Login: Decodable, Sendable {
-        let username: String
-        let password: String
-    }
+    /// `{username, password}`, the native login's body; here the password is its MD5 hex.
+    typealias Login = AccountRoutes.Credentials
 
     struct Registration: Decodable, Sendable {
         let username: String
