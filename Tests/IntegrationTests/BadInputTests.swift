@@ -96,7 +96,9 @@ struct BadInputTests {
         #expect(tally.sent == total)
         #expect(tally.answered == total, "answered \(tally.answered) of \(total)")
         #expect(gaps.batches > 0)
-        #expect(gaps.maxGapMs <= 1_500, "the bystander waited \(gaps.maxGapMs) ms for a batch")
+        // The same rule as the schema run below: 100 ms batches, and a gap of 5 s (50 ticks) means the bystander was starved.
+        // The lanes are bound only by CPU now (no call to auth per frame), so on two loaded cores a tick can wait ~2 s.
+        #expect(gaps.maxGapMs <= 5_000, "the bystander waited \(gaps.maxGapMs) ms for a batch")
     }
 
     /// Generated from the code, so it cannot miss a field: the edge's `/docs/websocket.json` lists every message type
