@@ -60,13 +60,19 @@ struct AccountRoutes: Sendable {
     }
 
     func refresh(_ call: HTTPCall) async throws -> ForwardedResponse {
+        .json(try await rotatedSession(call))
+    }
+
+    /// Rotates the body's refresh token into a new session: a reused token revokes the whole session and is logged.
+    /// Shared by the native and the VoltageEMS refresh, which differ only in the answer's shape.
+    func rotatedSession(_ call: HTTPCall) async throws -> Session {
         let body = try call.decodeBounded(RefreshBody.self)
         switch try await auth.sessions.refreshTokens.rotate(body.refreshToken) {
         case .rotated(let user, let token):
             guard let account = try await auth.accounts.store.find(user) else {
                 throw HTTPError(401, "invalid_refresh_token", "the refresh token's user no longer exists")
             }
-            return .json(try await auth.sessions.session(user: user, roles: account.roles, refreshToken: token))
+            return try await auth.sessions.session(user: user, roles: account.roles, refreshToken: token)
         case .reused(let user):
             logger.warning("refresh token reused: session revoked", metadata: ["user": "\(user)", "ip": "\(call.request.clientIP)"])
             throw HTTPError(401, "refresh_reused", "this refresh token was already used; the session is revoked, log in again")

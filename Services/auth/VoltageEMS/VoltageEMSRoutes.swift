@@ -52,20 +52,8 @@ struct VoltageEMSRoutes: Sendable {
 
     /// Rotation and reuse detection are the native route's: a reused token revokes its whole family.
     func refresh(_ call: HTTPCall) async throws -> ForwardedResponse {
-        let body = try call.decodeBounded(AccountRoutes.RefreshBody.self)
-        switch try await auth.sessions.refreshTokens.rotate(body.refreshToken) {
-        case .rotated(let user, let token):
-            guard let account = try await auth.accounts.store.find(user) else {
-                throw HTTPError(401, "invalid_refresh_token", "the refresh token's user no longer exists")
-            }
-            let session = try await auth.sessions.session(user: user, roles: account.roles, refreshToken: token)
-            return VoltageEMSEnvelope.success("Token refreshed", VoltageEMSTokens(session))
-        case .reused(let user):
-            logger.warning("refresh token reused: session revoked", metadata: ["user": "\(user)", "ip": "\(call.request.clientIP)"])
-            throw HTTPError(401, "refresh_reused", "this refresh token was already used; the session is revoked, log in again")
-        case .invalid:
-            throw HTTPError(401, "invalid_refresh_token", "the refresh token is unknown, expired or revoked")
-        }
+        let session = try await AccountRoutes(auth: auth, logger: logger).rotatedSession(call)
+        return VoltageEMSEnvelope.success("Token refreshed", VoltageEMSTokens(session))
     }
 
     /// Needs the access token, as the old gateway's did, and revokes the session of the refresh token in the body.
