@@ -6,8 +6,8 @@ import SwitchboardProtocol
 import Synchronization
 
 /// One client WebSocket on this edge as the rest of the edge sees it: who it is, where it came from, the topics it
-/// listens to and what services keep about it. Its socket is owned by its `WebSocketConnectionHandler` on the channel's
-/// event loop; every call here may come from any thread and hops there.
+/// listens to and what services keep about it. Its socket is owned by its transport (`WebSocketConnectionHandler`) on
+/// the channel's event loop; every call here may come from any thread and hops there.
 final class Connection: Sendable {
     enum Endpoint: Sendable, Equatable {
         /// `/ws`: telemetry, control, rooms, questions.
@@ -23,7 +23,9 @@ final class Connection: Sendable {
     let eventLoop: any EventLoop
     /// The largest frame this connection may make the edge hold (`SWITCHBOARD_WS_QUEUE_BYTES`).
     let maxBytes: Int
-    private let handler: NIOLoopBound<WebSocketConnectionHandler>
+    /// How the client reads frames (Socket.IO packets, permessage-deflate), fixed at the upgrade.
+    let encoding: WireEncoding
+    private let transport: NIOLoopBound<any ConnectionTransport>
     private let registry: ConnectionRegistry
     private let state = Mutex(State())
     private let framesIn = Atomic<Int>(0)
@@ -38,16 +40,17 @@ final class Connection: Sendable {
     }
 
     init(
-        id: String, endpoint: Endpoint, principal: Principal?, ip: String, handler: WebSocketConnectionHandler, eventLoop: any EventLoop,
-        maxBytes: Int, registry: ConnectionRegistry
+        id: String, endpoint: Endpoint, principal: Principal?, ip: String, transport: any ConnectionTransport, eventLoop: any EventLoop,
+        maxBytes: Int, registry: ConnectionRegistry, encoding: WireEncoding = .plain
     ) {
         self.id = id
         self.endpoint = endpoint
         self.principal = principal
         self.ip = ip
         self.eventLoop = eventLoop
-        self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
+        self.transport = NIOLoopBound(transport, eventLoop: eventLoop)
         self.maxBytes = maxBytes
+        self.encoding = encoding
         self.registry = registry
     }
 
@@ -62,27 +65,38 @@ final class Connection: Sendable {
     /// Writes a text frame on the connection's loop. A client whose unsent bytes pass the bound is closed with 1008
     /// (the channel's writability, `WebSocketConnectionHandler`) instead of slowing anyone.
     func send(_ frame: ByteBuffer) {
+        let encoding = self.encoding
         if eventLoop.inEventLoop {
-            handler.value.write(frame)
+            transport.value.write(encoding.prepare(frame))
         } else {
-            let handler = self.handler
-            eventLoop.execute { handler.value.write(frame) }
+            let transport = self.transport
+            eventLoop.execute { transport.value.write(encoding.prepare(frame)) }
         }
     }
 
-    /// Fan-out: the same buffer to every connection, one hop per event loop rather than one per connection.
+    /// Fan-out: the frame is prepared once per encoding among the members (compressed once, not once per member), and
+    /// the same bytes go to every member of that encoding, one hop per event loop rather than one per connection.
     static func send(_ frame: ByteBuffer, to connections: [Connection]) {
         guard connections.count > 1 else {
             connections.first?.send(frame)
             return
         }
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, members: [Connection])] = [:]
+        var prepared: [WireEncoding: WirePayload] = [:]
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, members: [(Connection, WirePayload)])] = [:]
         for connection in connections {
-            byLoop[ObjectIdentifier(connection.eventLoop), default: (connection.eventLoop, [])].members.append(connection)
+            let encoding = connection.encoding
+            let payload: WirePayload
+            if let known = prepared[encoding] {
+                payload = known
+            } else {
+                payload = encoding.prepare(frame)
+                prepared[encoding] = payload
+            }
+            byLoop[ObjectIdentifier(connection.eventLoop), default: (connection.eventLoop, [])].members.append((connection, payload))
         }
         for (loop, members) in byLoop.values {
             loop.execute {
-                for member in members { member.handler.value.write(frame) }
+                for (member, payload) in members { member.transport.value.write(payload) }
             }
         }
     }
@@ -130,8 +144,8 @@ final class Connection: Sendable {
     /// registry at once, so it gets no more fan-out while the client answers.
     func requestClose(code: UInt16, reason: String) {
         guard markClosing() else { return }
-        let handler = self.handler
-        eventLoop.execute { handler.value.startClose(code: code, reason: reason) }
+        let transport = self.transport
+        eventLoop.execute { transport.value.startClose(code: code, reason: reason) }
     }
 
     /// Notes that the connection is closing and takes it out of the registry; false when it was closing already.
@@ -152,9 +166,9 @@ final class Connection: Sendable {
     /// Runs `body` in turn with the connection's calls to services (one at a time, in order), and returns its value.
     func serially<Value: Sendable>(_ body: @escaping @Sendable () async -> Value) async -> Value {
         await withCheckedContinuation { continuation in
-            let handler = self.handler
+            let transport = self.transport
             eventLoop.execute {
-                handler.value.enqueueCall(keepAfterClose: true) { continuation.resume(returning: await body()) }
+                transport.value.enqueueCall(keepAfterClose: true) { continuation.resume(returning: await body()) }
             }
         }
     }

@@ -13,7 +13,7 @@ import Synchronization
 /// here; a frame for a service becomes a call in the connection's FIFO, one at a time, each in a short task. While
 /// `maxPendingCalls` wait, the socket is not read (backpressure). Outbound frames are written and flushed at once; the
 /// bound on what waits unsent is the channel's high watermark, and a connection that passes it is closed (1008).
-final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler, ConnectionTransport {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -52,8 +52,12 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     /// shutdown drain waits for them.
     static let openSockets = Atomic<Int>(0)
 
-    init(role: Role, settings: WebSocketSettings, eventLoop: any EventLoop) {
+    /// How this client reads the edge's frames (what was negotiated at the upgrade).
+    private let encoding: WireEncoding
+
+    init(role: Role, settings: WebSocketSettings, eventLoop: any EventLoop, encoding: WireEncoding = .plain) {
         self.role = role
+        self.encoding = encoding
         self.settings = settings
         self.eventLoop = eventLoop
         assembler = MessageAssembler(limit: settings.messageLimit)
@@ -68,8 +72,8 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         LoopTicker.current(on: eventLoop).add(self)
         guard case .session(let sessions, let endpoint, let principal, let ip) = role else { return }
         let connection = Connection(
-            id: sessions.nextID(), endpoint: endpoint, principal: principal, ip: ip, handler: self, eventLoop: eventLoop,
-            maxBytes: settings.queueBytes, registry: sessions.context.registry)
+            id: sessions.nextID(), endpoint: endpoint, principal: principal, ip: ip, transport: self, eventLoop: eventLoop,
+            maxBytes: settings.queueBytes, registry: sessions.context.registry, encoding: encoding)
         self.connection = connection
         sessions.context.registry.add(connection)
         // The greeting comes after the connect hooks; messages that arrive meanwhile wait behind this call.
@@ -235,14 +239,21 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
 
     // MARK: Outbound
 
-    /// Writes and flushes one text frame; nothing once the edge's close has gone out.
+    /// Writes and flushes one of the edge's frames, prepared for this connection's encoding.
     func write(_ frame: ByteBuffer) {
+        write(encoding.prepare(frame))
+    }
+
+    /// Writes and flushes one text frame; nothing once the edge's close has gone out.
+    func write(_ payload: WirePayload) {
         guard let context, !closeSent else { return }
-        if frame.readableBytes > settings.queueBytes {
-            if let notice = connection?.refusal(ofOversized: frame) { write(notice) }
+        if payload.bytes.readableBytes > settings.queueBytes {
+            if let notice = connection?.refusal(ofOversized: payload.bytes) { write(notice) }
             return
         }
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: frame)), promise: nil)
+        var frame = WebSocketFrame(fin: true, opcode: .text, data: payload.bytes)
+        if payload.compressed { frame.rsv1 = true }
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         connection?.countSent()
     }
 
