@@ -113,12 +113,18 @@ let echoLimit = min(max(1, config.int("SWITCHBOARD_WS_ECHO_MAX_BYTES", default: 
 let echoSettings: WebSocketSettings? =
     config.bool("SWITCHBOARD_WS_ECHO", default: false)
     ? WebSocketSettings(messageLimit: echoLimit, queueBytes: max(sessionSettings.queueBytes, 2 * echoLimit + 1024), pingInterval: nil) : nil
+let webSocketSessions = WebSocketSessions(context: edgeContext, hooks: hooks, router: messageRouter, settings: sessionSettings)
+// Socket.IO v4 clients on `/socket.io/`: one more framing of the same connections, hooks and router.
+let socketIO = SocketIORoutes(
+    sessions: SocketIOSessions(
+        shared: webSocketSessions, authenticator: authenticator,
+        settings: .init(
+            pingInterval: .milliseconds(Int64(max(100, config.int("SWITCHBOARD_SOCKETIO_PING_INTERVAL_MS", default: 25_000)))),
+            pingTimeout: .milliseconds(Int64(max(100, config.int("SWITCHBOARD_SOCKETIO_PING_TIMEOUT_MS", default: 20_000)))),
+            maxSessions: httpLimits.maxConnections)))
+socketIO.register(on: router)
 let webSockets = WebSocketRoutes(
-    authenticator: authenticator,
-    policy: localPolicy,
-    sessions: WebSocketSessions(context: edgeContext, hooks: hooks, router: messageRouter, settings: sessionSettings),
-    echo: echoSettings
-)
+    authenticator: authenticator, policy: localPolicy, sessions: webSocketSessions, echo: echoSettings, socketIO: socketIO)
 webSockets.register(on: router)
 HookAdminRoutes(hooks: hooks, authenticator: authenticator).register(on: router)
 StatusRoute(

@@ -14,6 +14,8 @@ struct WebSocketRoutes: Sendable {
     let sessions: WebSocketSessions
     /// `/ws/echo`'s bounds when `SWITCHBOARD_WS_ECHO=1` (the conformance suite's endpoint); nil: no such endpoint.
     let echo: WebSocketSettings?
+    /// `/socket.io/`'s WebSocket transport (Engine.IO v4); nil: no Socket.IO endpoint.
+    let socketIO: SocketIORoutes?
 
     /// A plain GET on a WebSocket path is told to upgrade.
     func register(on router: Router<EdgeRequestContext>) {
@@ -38,6 +40,11 @@ struct WebSocketRoutes: Sendable {
         await policy.waitForFirstLoad()
         let ip = authenticator.clientIP(headers: head.headerFields, remoteAddress: channel.remoteAddress)
         if case .reject(_, let code, let message, _) = policy.refusal(for: ip) { return Self.refuse(.forbidden, code, message) }
+        if SocketIORoutes.paths.contains(path), let socketIO {
+            var query: [String: String] = [:]
+            for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
+            return await socketIO.decide(head, query: query, ip: ip)
+        }
         let endpoint: Connection.Endpoint
         if path == "/ws" || path == "/ws/" {
             endpoint = .main

@@ -24,6 +24,10 @@ extension Connection.Endpoint {
     }
 }
 
+/// Where the first reply frame of one command goes when its client asked for an acknowledgement (Socket.IO's `ACK`);
+/// nil when the command had no reply frame, so the client's callback still fires.
+typealias ReplyAcknowledgement = @Sendable (ByteBuffer?) -> Void
+
 /// The table *message type → service* (`ClientMessageCatalog`), like the HTTP forward table: every client frame goes as it
 /// arrived to the one service that owns its type (`<service>.command`), and the edge applies the reply. The edge
 /// answers only `ping` and `heartbeat` itself; an unknown type (or one the endpoint does not take) gets
@@ -69,7 +73,9 @@ struct MessageRouter: Sendable {
     }
 
     /// `<service>.command` for one frame, its reply applied to the connection (called in turn with its other calls).
-    func forward(_ message: ClientMessage, to service: ServiceName, on connection: Connection) async {
+    /// With `acknowledge` (a Socket.IO emit that asked for an acknowledgement), the first reply frame, or the error,
+    /// goes there instead of to the connection.
+    func forward(_ message: ClientMessage, to service: ServiceName, on connection: Connection, acknowledge: ReplyAcknowledgement? = nil) async {
         let request = ClientCommandRequest(
             edge: context.edgeID, connection: connection.id, principal: connection.principal, ip: connection.ip,
             endpoint: connection.endpoint.kind.rawValue, type: message.type, id: message.id, frame: String(decoding: message.raw, as: UTF8.self),
@@ -78,10 +84,11 @@ struct MessageRouter: Sendable {
         do {
             reply = try await Self.call(service, request, context: context)
         } catch {
-            connection.send(EdgeFrame.error(error.protocolFailure(requestID: message.id)))
+            let frame = EdgeFrame.error(error.protocolFailure(requestID: message.id))
+            if let acknowledge { acknowledge(frame) } else { connection.send(frame) }
             return
         }
-        await CommandReplyApplier(context: context).apply(reply, from: service, to: connection)
+        await CommandReplyApplier(context: context).apply(reply, from: service, to: connection, acknowledge: acknowledge)
     }
 
     /// `<service>.command`.

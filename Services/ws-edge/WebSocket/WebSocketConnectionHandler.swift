@@ -22,6 +22,8 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         /// `/ws/echo` (`SWITCHBOARD_WS_ECHO=1`): every message comes back as it was; no auth, hooks or topics.
         case echo
         case session(WebSocketSessions, endpoint: Connection.Endpoint, principal: Principal?, ip: String)
+        /// `/socket.io/`: the socket carries one Engine.IO session, which reads its messages and owns its connection.
+        case socketIO(SocketIOSessionHandle)
     }
 
     private enum Work {
@@ -70,6 +72,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         self.context = context
         Self.openSockets.wrappingAdd(1, ordering: .relaxed)
         LoopTicker.current(on: eventLoop).add(self)
+        if case .socketIO(let session) = role { session.attach(self, on: eventLoop) }
         guard case .session(let sessions, let endpoint, let principal, let ip) = role else { return }
         let connection = Connection(
             id: sessions.nextID(), endpoint: endpoint, principal: principal, ip: ip, transport: self, eventLoop: eventLoop,
@@ -101,6 +104,10 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         work.removeAll { item in
             if case .call(_, false) = item { return true }
             return false
+        }
+        if case .socketIO(let session) = role {
+            let socket = ObjectIdentifier(self)
+            session.run { $0.detached(socket) }
         }
         guard let connection, case .session(let sessions, _, _, _) = role else {
             Self.openSockets.wrappingSubtract(1, ordering: .relaxed)
@@ -159,6 +166,10 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     private func deliver(_ message: ByteBuffer, text: Bool, context: ChannelHandlerContext) {
+        if case .socketIO(let session) = role {
+            let socket = ObjectIdentifier(self)
+            return session.run { $0.received(message, text: text, from: socket) }
+        }
         guard case .session(let sessions, _, _, _) = role, let connection else {
             let frame = WebSocketFrame(fin: true, opcode: text ? .text : .binary, data: message)
             context.writeAndFlush(wrapOutboundOut(frame), promise: nil)

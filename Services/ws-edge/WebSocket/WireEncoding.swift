@@ -12,7 +12,8 @@ struct WireEncoding: Hashable, Sendable {
 
     /// The bytes of one frame for this encoding.
     func prepare(_ json: ByteBuffer) -> WirePayload {
-        WirePayload(bytes: json, compressed: false)
+        let bytes = socketIO ? SocketIOPacket.event(fromFrame: json) : json
+        return WirePayload(bytes: bytes, compressed: false)
     }
 }
 
