@@ -57,15 +57,15 @@ class Recorder:
     def connect(self, url, transports, **options):
         self.sio.connect(url, transports=transports, wait_timeout=WAIT, **options)
 
-    def next(self, event, timeout=WAIT):
-        """The data of the next `event` (others are skipped), or None."""
+    def next(self, event, timeout=WAIT, where=lambda data: True):
+        """The data of the next `event` for which `where` holds (others are skipped), or None."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
                 name, data = self.events.get(timeout=max(0.01, end - time.monotonic()))
             except queue.Empty:
                 return None
-            if name == event:
+            if name == event and where(data):
                 return data
         return None
 
@@ -126,8 +126,10 @@ def session(args):
         result["bob_chat"] = bob.next("chat_message")
         result["plain_chat"] = plain.next("chat_message")
         plain.send("chat_message", {"room": args.room, "content": "hello from /ws"}, "c1")
-        result["alice_chat_from_plain"] = alice.next("chat_message")
-        result["bob_chat_from_plain"] = bob.next("chat_message")
+        # Each sender gets its own message too: wait for the /ws one.
+        from_plain = lambda data: isinstance(data, dict) and data.get("content") == "hello from /ws"
+        result["alice_chat_from_plain"] = alice.next("chat_message", where=from_plain)
+        result["bob_chat_from_plain"] = bob.next("chat_message", where=from_plain)
 
         alice.sio.emit("ask_question", {"question": "How do I join a room?"})
         result["question_accepted"] = alice.next("question_accepted")
@@ -145,7 +147,7 @@ def session(args):
         alice.sio.emit("chat_message", b"\x00\x01binary")
         result["binary_error"] = alice.next("error")
         result["ping_after_errors"] = alice.sio.call("ping", {}, timeout=WAIT)
-        result["rejoin_ack"] = alice.sio.call("join_room", {"room": args.room}, timeout=WAIT)
+        result["rejoin_ack"] = alice.sio.call("join_room", {"room": args.room + "-b"}, timeout=WAIT)
         # A few server pings pass (the test sets a short ping interval) and the session is still up.
         time.sleep(args.idle)
         result["ping_after_idle"] = alice.sio.call("ping", {}, timeout=WAIT)

@@ -17,10 +17,9 @@ struct SocketIORoutes: Sendable {
     static let paths: Set<String> = ["/socket.io", "/socket.io/"]
 
     func register(on router: Router<EdgeRequestContext>) {
-        for path in ["socket.io", "socket.io/"] {
-            router.get(RouterPath(path)) { request, context in await poll(request, context: context) }
-            router.post(RouterPath(path)) { request, context in await post(request, context: context) }
-        }
+        // The router takes `/socket.io` and `/socket.io/` (the clients' default path) as one route.
+        router.get("socket.io") { request, context in await poll(request, context: context) }
+        router.post("socket.io") { request, context in await post(request, context: context) }
     }
 
     /// Engine.IO's error answer (`code`: 0 unknown transport, 1 unknown session, 3 bad request, 5 unsupported version).
