@@ -7,8 +7,10 @@ Swift test asserts on it. Every wait has a timeout; every client is disconnected
 
   session  --port P --transport websocket|upgrade|polling --admin T --token2 T --ws-token T --room R
   refusals --port P --token T   (refused token, other namespace, per-IP limit: the 11th connection)
+  bundle                        the Socket.IO JavaScript client (4.8.1, MIT) as NiceGUI's wheel ships it, extracted
+                                once into .build/socketio-js/ for the headless Chromium test (npm is not reachable)
 """
-import argparse, json, os, queue, subprocess, sys, time
+import argparse, glob, json, os, queue, subprocess, sys, tempfile, time, zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV = os.path.join(ROOT, ".build", "venv-socketio")
@@ -202,10 +204,31 @@ def refusals(args):
     return result
 
 
+BUNDLE_PIN = "nicegui==3.18.0"
+BUNDLE_MEMBER = "nicegui/static/socket.io.min.js"
+
+
+def bundle(_args):
+    target = os.path.join(ROOT, ".build", "socketio-js", "socket.io.min.js")
+    marker = target + ".pin"
+    if not (os.path.exists(target) and os.path.exists(marker) and open(marker).read() == BUNDLE_PIN):
+        with tempfile.TemporaryDirectory() as folder:
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps", "-d", folder, BUNDLE_PIN],
+                           check=True, timeout=300)
+            wheel = glob.glob(os.path.join(folder, "*.whl"))[0]
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with zipfile.ZipFile(wheel) as archive, open(target, "wb") as out:
+                out.write(archive.read(BUNDLE_MEMBER))
+        with open(marker, "w") as f:
+            f.write(BUNDLE_PIN)
+    head = open(target, encoding="utf-8").read(200)
+    return {"path": target, "version": head.split("Socket.IO v", 1)[1].split()[0] if "Socket.IO v" in head else None}
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["session", "refusals"])
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("scenario", choices=["session", "refusals", "bundle"])
+    parser.add_argument("--port", type=int)
     parser.add_argument("--transport", default="websocket")
     parser.add_argument("--admin")
     parser.add_argument("--token")
@@ -214,7 +237,7 @@ def main():
     parser.add_argument("--room", default="ops")
     parser.add_argument("--idle", type=float, default=3)
     args = parser.parse_args()
-    result = session(args) if args.scenario == "session" else refusals(args)
+    result = {"session": session, "refusals": refusals, "bundle": bundle}[args.scenario](args)
     print("RESULT " + json.dumps(result), flush=True)
 
 
