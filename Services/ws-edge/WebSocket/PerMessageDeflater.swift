@@ -26,8 +26,9 @@ final class PerMessageDeflater: @unchecked Sendable {
         sb_deflater_free(raw)
     }
 
-    /// The message compressed (RFC 7692 §7.2.1: no trailing 00 00 ff ff), or nil when that is not smaller or zlib failed.
-    func compress(_ message: ByteBuffer) -> ByteBuffer? {
+    /// The message compressed (RFC 7692 §7.2.1: no trailing 00 00 ff ff), or nil when zlib failed or, unless
+    /// `evenIfLarger`, the result is not smaller.
+    func compress(_ message: ByteBuffer, evenIfLarger: Bool = false) -> ByteBuffer? {
         let bound = sb_deflater_bound(raw, message.readableBytes)
         if scratch.count < bound {
             scratch.deallocate()
@@ -44,7 +45,7 @@ final class PerMessageDeflater: @unchecked Sendable {
                 raw, input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count,
                 scratch.baseAddress?.assumingMemoryBound(to: UInt8.self), scratch.count, 0)
         }
-        guard written >= 0, written < message.readableBytes else { return nil }
+        guard written >= 0, evenIfLarger || written < message.readableBytes else { return nil }
         return ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: scratch[..<Int(written)]))
     }
 }
@@ -62,11 +63,11 @@ final class PerMessageDeflaterPool: Sendable {
     private let idle = Mutex<[Int: [PerMessageDeflater]]>([:])
 
     /// `message` compressed with a window of at most `windowBits`, or nil when it goes out as it is.
-    func compress(_ message: ByteBuffer, windowBits: Int) -> ByteBuffer? {
+    func compress(_ message: ByteBuffer, windowBits: Int, evenIfLarger: Bool = false) -> ByteBuffer? {
         let bits = min(15, max(8, windowBits))
         guard let deflater = take(bits) ?? PerMessageDeflater(windowBits: bits, level: Self.level) else { return nil }
         defer { put(deflater) }
-        return deflater.compress(message)
+        return deflater.compress(message, evenIfLarger: evenIfLarger)
     }
 
     private func take(_ bits: Int) -> PerMessageDeflater? {

@@ -76,6 +76,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     func adopt(_ agreement: PerMessageDeflate.Agreement) {
         encoding.deflate = true
         encoding.compression = agreement.outbound
+        if case .echo = role { encoding.compression.always = true }
         inbound = agreement.inbound
     }
 
