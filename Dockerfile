@@ -4,7 +4,7 @@
 # (6.2 today: Hummingbird, jwt-kit, swift-prometheus, …); `make check-dockerfile` (part of `make test`) compares them.
 FROM swift:6.3-bookworm AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libzmq3-dev libhiredis-dev libssl-dev \
+        libzmq3-dev libhiredis-dev libssl-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -23,7 +23,7 @@ RUN swift build -c release --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libzmq5 libhiredis0.14 libssl3 ca-certificates libcurl4 \
+        libzmq5 libhiredis0.14 libssl3 zlib1g ca-certificates libcurl4 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 switchboard \
     && mkdir -p /run/switchboard && chown switchboard /run/switchboard && chmod 0700 /run/switchboard

@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 # bash for `set -o pipefail`: the test recipe pipes `swift test` through tee and must keep its exit status.
 SHELL        := /bin/bash
-APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev redis-server redis-sentinel iproute2 python3-yaml python3-venv chromium nodejs docker-compose prometheus
+APT_PACKAGES := libzmq3-dev libhiredis-dev libssl-dev zlib1g-dev redis-server redis-sentinel iproute2 python3-yaml python3-venv chromium nodejs docker-compose prometheus
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN     = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_BIN   = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)

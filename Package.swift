@@ -39,6 +39,8 @@ let package = Package(
         .systemLibrary(name: "CZMQ", path: "Shared/CZMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CHiredis", path: "Shared/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Shared/COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // permessage-deflate over the system zlib (zlib1g-dev): a few C functions that keep the z_stream on the C side.
+        .target(name: "CZlib", path: "Shared/CZlib", linkerSettings: [.linkedLibrary("z")]),
 
         .target(name: "SwitchboardProtocol", path: "Shared/Protocol", swiftSettings: strict),
         // The frames WebSocket clients send, as the edge parses and decodes them: shared by the edge and `make fuzz`.
@@ -99,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "WSEdge",
             dependencies: [
-                "ServiceKit", "Bus", "SwitchboardProtocol", "AuthTokens", "ClientFrames",
+                "ServiceKit", "Bus", "SwitchboardProtocol", "AuthTokens", "ClientFrames", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -187,7 +189,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: [
-                "Bus", "SwitchboardProtocol", "OpenSSLCrypto", "ServiceKit", "Redis", "AuthTokens", "ClientKit",
+                "Bus", "SwitchboardProtocol", "OpenSSLCrypto", "ServiceKit", "Redis", "AuthTokens", "ClientKit", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks",
@@ -233,7 +235,9 @@ let package = Package(
         // The edge's WebSocket handler on an EmbeddedChannel: RFC 6455 framing, close handshake, bounds.
         .testTarget(
             name: "EdgeTests",
-            dependencies: ["WSEdge", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
+            dependencies: [
+                "WSEdge", "CZlib", .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

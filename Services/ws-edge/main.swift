@@ -155,6 +155,7 @@ let server = EdgeServer(
             responder: responder,
             maxFrameSize: max(maxMessageBytes, echoSettings?.messageLimit ?? 0),
             limits: httpLimits,
+            deflate: PerMessageDeflate.Configuration(config),
             decide: { head, channel, logger in await webSockets.decide(head, channel: channel, logger: logger) }
         )
     },

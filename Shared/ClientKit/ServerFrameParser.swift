@@ -19,6 +19,11 @@ public struct ServerFrameParser: Sendable {
 
     /// The next complete frame's opcode and payload, or nil until more bytes arrive.
     public mutating func next() -> (opcode: UInt8, payload: ArraySlice<UInt8>)? {
+        nextFrame().map { ($0.opcode, $0.payload) }
+    }
+
+    /// `next()` with RSV1, which marks a compressed message (permessage-deflate) on its first frame.
+    public mutating func nextFrame() -> (opcode: UInt8, compressed: Bool, payload: ArraySlice<UInt8>)? {
         let available = buffer.count - start
         guard available >= 2 else { return nil }
         var length = Int(buffer[start + 1] & 0x7F)
@@ -33,7 +38,7 @@ public struct ServerFrameParser: Sendable {
             header = 10
         }
         guard length >= 0, available >= header + length else { return nil }
-        let frame = (buffer[start] & 0x0F, buffer[(start + header)..<(start + header + length)])
+        let frame = (buffer[start] & 0x0F, buffer[start] & 0x40 != 0, buffer[(start + header)..<(start + header + length)])
         start += header + length
         return frame
     }

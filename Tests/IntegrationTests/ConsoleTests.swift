@@ -109,6 +109,21 @@ struct ConsoleTests {
         let caption = try await chromium.evaluate("document.getElementById('chart-caption').textContent") as? String ?? ""
         #expect(caption.hasPrefix("comsrv:1001:T:1 · last "), "the chart shows the first telemetry point: \(caption)")
 
+        // Chromium offers permessage-deflate by default and the edge agrees; the batches the table shows came compressed
+        // (the only client reading data batches here is the browser).
+        let extensions =
+            try await chromium.evaluate(
+                """
+                new Promise((resolve) => {
+                  const probe = new WebSocket('ws://' + location.host + '/ws');
+                  probe.onopen = () => { resolve(probe.extensions); probe.close(); };
+                  probe.onerror = () => resolve('error');
+                })
+                """) as? String
+        #expect(
+            extensions?.hasPrefix("permessage-deflate; server_no_context_takeover") == true, "Chromium negotiated \(extensions ?? "nothing")")
+        #expect(try await Self.compressedFramesSent(cluster) > 0, "the edge sent the browser no compressed frame")
+
         // Control: the ack is shown, and the command is queued for the field side.
         try await chromium.run(
             """
@@ -174,6 +189,21 @@ struct ConsoleTests {
     }
 
     /// Auth creates the admin from the environment shortly after it starts; returns the admin's access token.
+    /// `switchboard_ws_compressed_frames_out_total` from /metrics, polled until it is above 0 (the edge adds its
+    /// counters to Prometheus every 5 s) or 15 s have passed.
+    static func compressedFramesSent(_ cluster: Cluster) async throws -> Double {
+        let end = ContinuousClock.now + .seconds(15)
+        var count = 0.0
+        while ContinuousClock.now < end {
+            let text = try await cluster.http("GET", "/metrics", timeout: 5).text
+            let line = text.split(separator: "\n").first { $0.hasPrefix("switchboard_ws_compressed_frames_out_total") }
+            count = line.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } } ?? 0
+            if count > 0 { return count }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        return count
+    }
+
     static func waitForAdminLogin(_ cluster: Cluster) async throws -> String {
         let body = try JSONSerialization.data(withJSONObject: ["username": admin, "password": password])
         let end = ContinuousClock.now + .seconds(20)

@@ -8,19 +8,25 @@ final class EdgeCounters: Sendable {
 
     private let framesOut = Atomic<Int>(0)
     private let slowConsumerCloses = Atomic<Int>(0)
-    private let reported = Mutex((framesOut: 0, slowConsumerCloses: 0))
+    private let compressedFramesOut = Atomic<Int>(0)
+    private let reported = Mutex((framesOut: 0, slowConsumerCloses: 0, compressedFramesOut: 0))
 
     func frameSent() { framesOut.wrappingAdd(1, ordering: .relaxed) }
     func slowConsumerClosed() { slowConsumerCloses.wrappingAdd(1, ordering: .relaxed) }
+    /// A frame went out compressed (permessage-deflate): shows in /metrics that clients read compressed frames.
+    func compressedFrameSent() { compressedFramesOut.wrappingAdd(1, ordering: .relaxed) }
 
     /// Adds what happened since the last call to the Prometheus counters.
     func flush() {
-        let now = (framesOut.load(ordering: .relaxed), slowConsumerCloses.load(ordering: .relaxed))
+        let now = (
+            framesOut.load(ordering: .relaxed), slowConsumerCloses.load(ordering: .relaxed), compressedFramesOut.load(ordering: .relaxed)
+        )
         let delta = reported.withLock { last in
-            defer { last = (now.0, now.1) }
-            return (now.0 - last.framesOut, now.1 - last.slowConsumerCloses)
+            defer { last = (now.0, now.1, now.2) }
+            return (now.0 - last.framesOut, now.1 - last.slowConsumerCloses, now.2 - last.compressedFramesOut)
         }
         if delta.0 > 0 { Counter(label: "switchboard_ws_frames_out_total").increment(by: delta.0) }
         if delta.1 > 0 { Counter(label: "switchboard_ws_queue_overflow_closes_total").increment(by: delta.1) }
+        if delta.2 > 0 { Counter(label: "switchboard_ws_compressed_frames_out_total").increment(by: delta.2) }
     }
 }

@@ -42,17 +42,21 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
     /// The largest frame the decoder takes (the largest message limit of the WebSocket endpoints).
     let maxFrameSize: Int
     let limits: EdgeHTTPLimits
+    /// permessage-deflate for every WebSocket endpoint (`SWITCHBOARD_WS_DEFLATE`); nil: never negotiated.
+    let deflate: PerMessageDeflate.Configuration?
     let decide: @Sendable (HTTPRequest, any Channel, Logger) async -> Decision
 
     init(
         responder: @escaping HTTPChannelHandler.Responder,
         maxFrameSize: Int,
         limits: EdgeHTTPLimits,
+        deflate: PerMessageDeflate.Configuration? = nil,
         decide: @escaping @Sendable (HTTPRequest, any Channel, Logger) async -> Decision
     ) {
         self.responder = Self.redirectingLateUpgrades(responder)
         self.maxFrameSize = maxFrameSize
         self.limits = limits
+        self.deflate = deflate
         self.decide = decide
     }
 
@@ -60,12 +64,15 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
     private final class UpgradeState: Sendable {
         let makeHandler = Mutex<MakeHandler?>(nil)
         let refusal = Mutex<(HTTPResponse, ByteBuffer)?>(nil)
+        /// The compression the 101 response agreed to, handed to the handler before it is added.
+        let compression = Mutex<PerMessageDeflate.Agreement?>(nil)
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let state = UpgradeState()
             let decide = self.decide
+            let deflate = self.deflate
             let idleTimeout = limits.idleTimeout
             // The first request head must be complete within the header timeout: NIO's decoder emits nothing before
             // that, so the timer is cancelled where the head is first seen (the upgrade check or the plain-HTTP path).
@@ -86,7 +93,14 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
                         switch await decide(request, channel, logger) {
                         case .upgrade(let handler):
                             state.makeHandler.withLock { $0 = handler }
-                            return HTTPHeaders()
+                            var headers = HTTPHeaders()
+                            if let deflate,
+                                let agreement = PerMessageDeflate.negotiate(head.headers["Sec-WebSocket-Extensions"], configuration: deflate)
+                            {
+                                state.compression.withLock { $0 = agreement }
+                                headers.add(name: "Sec-WebSocket-Extensions", value: agreement.response)
+                            }
+                            return headers
                         case .refuse(let status, var headers, let body):
                             headers[.contentLength] = String(body.readableBytes)
                             headers[.connection] = "close"
@@ -101,6 +115,7 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         guard let make = state.makeHandler.withLock({ $0 }) else { throw ChannelError.inappropriateOperationForState }
                         let handler = make(channel.eventLoop)
+                        if let agreement = state.compression.withLock({ $0 }) { handler.adopt(agreement) }
                         try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: handler.settings.waterMark)
                         try channel.pipeline.syncOperations.addHandler(handler)
                         return UpgradeResult.websocket

@@ -21,6 +21,13 @@ struct MessageAssembler {
         self.limit = limit
     }
 
+    /// A fragmented message is under way: the next data frame must be its continuation.
+    var isAssembling: Bool { pending != nil }
+
+    /// Bytes the message under way may still grow by (the whole limit before a message starts): the bound an inflated
+    /// frame is held to.
+    var room: Int { limit - (pending?.readableBytes ?? 0) }
+
     /// Takes one (unmasked) data frame.
     mutating func add(opcode: WebSocketOpcode, fin: Bool, payload: ByteBuffer) -> Outcome {
         switch opcode {

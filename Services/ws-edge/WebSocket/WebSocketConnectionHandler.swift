@@ -55,7 +55,14 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     static let openSockets = Atomic<Int>(0)
 
     /// How this client reads the edge's frames (what was negotiated at the upgrade).
-    private let encoding: WireEncoding
+    private var encoding: WireEncoding
+    /// How the client's compressed messages are inflated; nil when permessage-deflate was not negotiated (RSV1 is then
+    /// a protocol error).
+    private var inbound: PerMessageDeflate.Inbound?
+    /// Made on the first compressed message (an idle connection holds none), kept while the client takes context over.
+    private var inflater: PerMessageInflater?
+    /// The message being assembled came with RSV1: its frames are inflated as they arrive.
+    private var messageCompressed = false
 
     init(role: Role, settings: WebSocketSettings, eventLoop: any EventLoop, encoding: WireEncoding = .plain) {
         self.role = role
@@ -64,6 +71,15 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         self.eventLoop = eventLoop
         assembler = MessageAssembler(limit: settings.messageLimit)
         nextPing = .now() + (settings.pingInterval ?? .seconds(0))
+    }
+
+    /// Takes what the upgrade negotiated (before the handler is added to the pipeline): the edge's frames go out
+    /// compressed and the client's compressed messages are inflated.
+    func adopt(_ agreement: PerMessageDeflate.Agreement) {
+        encoding.deflate = true
+        encoding.compression = agreement.outbound
+        if case .echo = role { encoding.compression.always = true }
+        inbound = agreement.inbound
     }
 
     // MARK: Lifecycle
@@ -143,7 +159,12 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         let frame = unwrapInboundIn(data)
         guard !closed else { return }
         guard frame.maskKey != nil else { return fail(1002, "client frames must be masked") }
-        guard frame.reservedBits.isEmpty else { return fail(1002, "reserved bits set without an extension") }
+        if !frame.reservedBits.isEmpty {
+            // RSV1 marks a compressed message: on its first frame only, and only once permessage-deflate was agreed.
+            guard frame.reservedBits == .rsv1, inbound != nil, frame.opcode == .text || frame.opcode == .binary else {
+                return fail(1002, "reserved bits set without an extension")
+            }
+        }
         awaitingPong = false
         switch frame.opcode {
         case .connectionClose:
@@ -155,7 +176,20 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
             break
         case .text, .binary, .continuation:
             guard !closeSent else { return }
-            switch assembler.add(opcode: frame.opcode, fin: frame.fin, payload: frame.unmaskedData) {
+            var payload = frame.unmaskedData
+            // A frame the assembler refuses anyway (a continuation without a message, a message inside one) is not inflated.
+            let startsMessage = frame.opcode != .continuation
+            if startsMessage != assembler.isAssembling {
+                if startsMessage { messageCompressed = frame.rsv1 }
+                if messageCompressed {
+                    switch inflate(payload, startsMessage: startsMessage, fin: frame.fin, context: context) {
+                    case .success(let plain): payload = plain
+                    case .failure(.tooLarge): return fail(1009, "message larger than \(assembler.limit) bytes")
+                    case .failure(.invalid): return fail(1007, "invalid compressed data")
+                    }
+                }
+            }
+            switch assembler.add(opcode: frame.opcode, fin: frame.fin, payload: payload) {
             case .partial: break
             case .message(let message, let text): deliver(message, text: text, context: context)
             case .failure(let code, let reason): fail(code, reason)
@@ -165,14 +199,26 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         }
     }
 
+    /// One frame of a compressed message, inflated within what the message limit leaves. The inflater is made on the
+    /// first compressed message and, when the client does not take context over, freed after each message.
+    private func inflate(
+        _ payload: ByteBuffer, startsMessage: Bool, fin: Bool, context: ChannelHandlerContext
+    ) -> Result<ByteBuffer, PerMessageInflater.Failure> {
+        guard let inbound else { return .failure(.invalid) }
+        if inflater == nil { inflater = PerMessageInflater(windowBits: Int(inbound.windowBits), keepsContext: inbound.keepsContext) }
+        guard let inflater, !startsMessage || inflater.beginMessage() else { return .failure(.invalid) }
+        let result = inflater.inflate(payload, final: fin, room: assembler.room, allocator: context.channel.allocator)
+        if fin, !inbound.keepsContext { self.inflater = nil }
+        return result
+    }
+
     private func deliver(_ message: ByteBuffer, text: Bool, context: ChannelHandlerContext) {
         if case .socketIO(let session) = role {
             let socket = ObjectIdentifier(self)
             return session.run { $0.received(message, text: text, from: socket) }
         }
         guard case .session(let sessions, _, _, _) = role, let connection else {
-            let frame = WebSocketFrame(fin: true, opcode: text ? .text : .binary, data: message)
-            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            write(encoding.prepare(message), opcode: text ? .text : .binary)
             return
         }
         connection.countInbound()
@@ -257,13 +303,22 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
 
     /// Writes and flushes one text frame; nothing once the edge's close has gone out.
     func write(_ payload: WirePayload) {
+        write(payload, opcode: .text)
+    }
+
+    /// A frame whose plain size passes the bound is refused whether or not it would go out compressed, so every
+    /// member of a group is treated alike and the notice names the size the client would have read.
+    private func write(_ payload: WirePayload, opcode: WebSocketOpcode) {
         guard let context, !closeSent else { return }
-        if payload.bytes.readableBytes > settings.queueBytes {
-            if let notice = connection?.refusal(ofOversized: payload.bytes) { write(notice) }
+        if max(payload.plain.readableBytes, payload.bytes.readableBytes) > settings.queueBytes {
+            if let notice = connection?.refusal(ofOversized: payload.plain) { write(notice) }
             return
         }
-        var frame = WebSocketFrame(fin: true, opcode: .text, data: payload.bytes)
-        if payload.compressed { frame.rsv1 = true }
+        var frame = WebSocketFrame(fin: true, opcode: opcode, data: payload.bytes)
+        if payload.compressed {
+            frame.rsv1 = true
+            EdgeCounters.shared.compressedFrameSent()
+        }
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         connection?.countSent()
     }

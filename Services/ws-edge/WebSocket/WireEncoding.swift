@@ -5,14 +5,17 @@ import NIOCore
 struct WireEncoding: Hashable, Sendable {
     /// Socket.IO: a frame `{"type":T,"data":D}` goes out as the event packet `42["T",D]`.
     var socketIO = false
-    /// permessage-deflate was negotiated: frames from `PerMessageDeflate.threshold` bytes up go out compressed.
+    /// permessage-deflate was negotiated: frames from `compression.minBytes` bytes up go out compressed.
     var deflate = false
+    /// The window and threshold of that compression (what the client negotiated).
+    var compression = PerMessageDeflate.Outbound()
 
     static let plain = WireEncoding()
 
     /// The bytes of one frame for this encoding.
     func prepare(_ json: ByteBuffer) -> WirePayload {
         let bytes = socketIO ? SocketIOPacket.event(fromFrame: json) : json
+        if deflate, let compressed = compression.compress(bytes) { return WirePayload(bytes: compressed, compressed: true, frame: json) }
         return WirePayload(bytes: bytes, compressed: false)
     }
 }
@@ -21,4 +24,16 @@ struct WireEncoding: Hashable, Sendable {
 struct WirePayload: Sendable {
     var bytes: ByteBuffer
     var compressed: Bool
+    /// The edge's frame these bytes were prepared from, when they differ from it (compressed): what a refusal of an
+    /// oversized frame measures and names, so every client of a frame is treated alike.
+    var frame: ByteBuffer?
+
+    init(bytes: ByteBuffer, compressed: Bool, frame: ByteBuffer? = nil) {
+        self.bytes = bytes
+        self.compressed = compressed
+        self.frame = frame
+    }
+
+    /// The frame before compression.
+    var plain: ByteBuffer { frame ?? bytes }
 }
