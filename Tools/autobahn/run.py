@@ -258,6 +258,7 @@ def main():
     parser.add_argument("--edge", help="path of the ws-edge executable (default: BIN_DIR/ws-edge)")
     parser.add_argument("--report", help="report directory (default: .build/autobahn for full, .build/autobahn-MODE otherwise)")
     parser.add_argument("--parallelism", type=int, default=1)
+    parser.add_argument("--cases", nargs="+", help="only these case patterns (e.g. 12.* 13.*), with the mode's limits")
     parser.add_argument("--timeout", type=int, help="seconds kosoku may take (default 300 quick, 3600 full)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, on_signal)
@@ -271,6 +272,8 @@ def main():
     if args.mode == "self-test":
         # The stand-in runs without compression: the permessage-deflate cases would be UNIMPLEMENTED.
         include = [case for case in QUICK_CASES if case not in COMPRESSION_QUICK]
+    if args.cases:
+        include, exclude = args.cases, []
     timeout = args.timeout or (3600 if args.mode == "full" else 300)
     run_dir = tempfile.mkdtemp(prefix="sbautobahn-")
     try:
