@@ -42,5 +42,23 @@ struct SocketIOBrowserTests {
         try RoomKit.chat(plain, "web", "hello from /ws", id: "b1")
         try await chromium.waitFor(
             "the /ws chat as an event", "seen.some(([event, data]) => event === 'chat_message' && data.content === 'hello from /ws')")
+
+        // Chromium offers permessage-deflate: a second client opened as a WebSocket (its fan-out frames compressed once
+        // for all such members) and the upgraded one (its socket compresses each packet) both read a long message.
+        try await chromium.run(
+            """
+            window.direct = [];
+            window.sock2 = io(location.origin, { auth: { token: '\(token)' }, transports: ['websocket'], reconnection: false });
+            sock2.on('chat_message', (data) => direct.push(data.content));
+            sock2.on('connect', () => sock2.emit('join_room', { room: 'web' }, (ack) => { window.joinAck2 = ack; }));
+            """)
+        try await chromium.waitFor("the second client's join", "!!window.joinAck2 && window.joinAck2.room === 'web'")
+        let long = String(repeating: "compressible telemetry text ", count: 40)
+        try RoomKit.chat(plain, "web", long, id: "b2")
+        try await chromium.waitFor("the long message on the direct socket", "direct.includes('\(long)')")
+        try await chromium.waitFor(
+            "the long message on the upgraded socket", "seen.some(([event, data]) => event === 'chat_message' && data.content === '\(long)')")
+        // The /ws client here does not offer compression, so every compressed frame went to a Socket.IO socket.
+        #expect(try await ConsoleTests.compressedFramesSent(cluster) >= 2)
     }
 }

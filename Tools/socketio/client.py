@@ -49,6 +49,7 @@ class Recorder:
         self.name = name
         self.sio = socketio.Client(reconnection=False)
         self.events = queue.Queue()
+        self.passed = []
         self.connect_errors = []
         self.sio.on("*", self._any)
         self.sio.on("connect_error", lambda data: self.connect_errors.append(data), namespace=namespace)
@@ -60,7 +61,13 @@ class Recorder:
         self.sio.connect(url, transports=transports, wait_timeout=WAIT, **options)
 
     def next(self, event, timeout=WAIT, where=lambda data: True):
-        """The data of the next `event` for which `where` holds (others are skipped), or None."""
+        """The data of the first `event` for which `where` holds, or None. Events passed over while waiting for another
+        are kept for later waits: a user-topic frame (the worker's `answer`) may overtake a command's reply
+        (`question_accepted`), which travels the RPC path."""
+        for index, (name, data) in enumerate(self.passed):
+            if name == event and where(data):
+                del self.passed[index]
+                return data
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
@@ -69,6 +76,7 @@ class Recorder:
                 return None
             if name == event and where(data):
                 return data
+            self.passed.append((name, data))
         return None
 
     def close(self):

@@ -1,4 +1,3 @@
-import DequeModule
 import Foundation
 import NIOCore
 import SwitchboardProtocol
@@ -27,11 +26,6 @@ final class SocketIOSession: ConnectionTransport {
         case websocket(WebSocketLink)
     }
 
-    private enum Work {
-        case answer(ByteBuffer)
-        case call(@Sendable () async -> Void, keepAfterClose: Bool)
-    }
-
     private var carrier = Carrier.polling
     private var pollQueue: [ByteBuffer] = []
     private var pollQueueBytes = 0
@@ -42,8 +36,7 @@ final class SocketIOSession: ConnectionTransport {
     private var awaitingPong = false
     private var timer: Scheduled<Void>?
     private var connectTimer: Scheduled<Void>?
-    private var work = Deque<Work>()
-    private var callRunning = false
+    private let calls = SerialCalls()
 
     init(sid: String, owner: SocketIOSessions, handshake: SocketIOHandshake, direct: Bool, eventLoop: any EventLoop) {
         self.sid = sid
@@ -274,9 +267,16 @@ final class SocketIOSession: ConnectionTransport {
         }
         connectTimer?.cancel()
         let shared = owner.shared
+        // A session opened as a compressing WebSocket stays on it: its fan-out frames are compressed once for all such
+        // members. An upgraded session's encoding was fixed while it polled; its socket compresses each packet itself.
+        var encoding = WireEncoding(socketIO: true)
+        if case .websocket(let link) = carrier, direct, let compression = link.compression {
+            encoding.deflate = true
+            encoding.compression = compression
+        }
         let connection = Connection(
             id: shared.nextID(), endpoint: .main, principal: principal, ip: handshake.ip, transport: self, eventLoop: eventLoop,
-            maxBytes: shared.settings.queueBytes, registry: shared.context.registry, encoding: WireEncoding(socketIO: true))
+            maxBytes: shared.settings.queueBytes, registry: shared.context.registry, encoding: encoding)
         self.connection = connection
         WebSocketConnectionHandler.openSockets.wrappingAdd(1, ordering: .relaxed)
         shared.context.registry.add(connection)
@@ -293,7 +293,7 @@ final class SocketIOSession: ConnectionTransport {
     private func deliver(_ packet: SocketIOPacket, on connection: Connection) {
         connection.countInbound()
         let ack = packet.ackID
-        guard work.count < owner.shared.settings.maxPendingCalls else {
+        guard calls.waiting < owner.shared.settings.maxPendingCalls else {
             return answer(EdgeFrame.error(.init(code: .rateLimited, message: "too many commands waiting on this connection")), ack: ack)
         }
         let message: ClientMessage
@@ -324,10 +324,10 @@ final class SocketIOSession: ConnectionTransport {
     /// A frame answered here, kept behind earlier calls: an event, or the acknowledgement when the emit asked for one.
     private func answer(_ frame: ByteBuffer, ack: Int?) {
         let packet = ack.map { SocketIOPacket.ack($0, fromFrame: frame) } ?? SocketIOPacket.event(fromFrame: frame)
-        if work.isEmpty, !callRunning {
+        if calls.isIdle {
             send(packet)
         } else {
-            work.append(.answer(packet))
+            calls.append(.answer(packet))
         }
     }
 
@@ -347,13 +347,18 @@ final class SocketIOSession: ConnectionTransport {
         answerPoll()
     }
 
+    /// A frame for the client, prepared for the connection's encoding: compressed only on a session opened as a
+    /// WebSocket that negotiated permessage-deflate (see `connected`), which never falls back to polling.
     func write(_ payload: WirePayload) {
         guard !closed, let connection else { return }
-        if payload.bytes.readableBytes > owner.shared.settings.queueBytes {
-            if let notice = connection.refusal(ofOversized: payload.bytes) { send(SocketIOPacket.event(fromFrame: notice)) }
+        if payload.plain.readableBytes > owner.shared.settings.queueBytes {
+            if let notice = connection.refusal(ofOversized: payload.plain) { send(SocketIOPacket.event(fromFrame: notice)) }
             return
         }
-        send(payload.bytes)
+        switch carrier {
+        case .websocket(let link): link.write(prepared: payload)
+        case .polling, .probing: send(payload.compressed ? SocketIOPacket.event(fromFrame: payload.plain) : payload.bytes)
+        }
         connection.countSent()
     }
 
@@ -382,10 +387,7 @@ final class SocketIOSession: ConnectionTransport {
             link.close()
         }
         pollQueue.removeAll()
-        work.removeAll { item in
-            if case .call(_, false) = item { return true }
-            return false
-        }
+        calls.dropClientCalls()
         guard let connection else { return }
         connection.markClosing()
         self.connection = nil
@@ -400,25 +402,16 @@ final class SocketIOSession: ConnectionTransport {
 
     func enqueueCall(keepAfterClose: Bool, _ body: @escaping @Sendable () async -> Void) {
         if closed, !keepAfterClose { return }
-        work.append(.call(body, keepAfterClose: keepAfterClose))
+        calls.append(.call(body, keepAfterClose: keepAfterClose))
         pump()
     }
 
     private func pump() {
-        while !callRunning, let item = work.popFirst() {
-            switch item {
-            case .answer(let packet):
-                send(packet)
-            case .call(let body, _):
-                callRunning = true
-                let handle = self.handle
-                Task {
-                    await body()
-                    handle.run { session in
-                        session.callRunning = false
-                        session.pump()
-                    }
-                }
+        let handle = self.handle
+        calls.pump(write: { send($0) }, eventLoop: eventLoop) {
+            handle.run { session in
+                session.calls.finished()
+                session.pump()
             }
         }
     }
@@ -441,7 +434,8 @@ struct SocketIOSessionHandle: Sendable {
 
     /// Called by the session's `WebSocketConnectionHandler` on its own loop when it is added to its pipeline.
     func attach(_ handler: WebSocketConnectionHandler, on loop: any EventLoop) {
-        let link = WebSocketLink(id: ObjectIdentifier(handler), loop: loop, handler: NIOLoopBound(handler, eventLoop: loop))
+        let link = WebSocketLink(
+            id: ObjectIdentifier(handler), loop: loop, handler: NIOLoopBound(handler, eventLoop: loop), compression: handler.outboundCompression)
         run { $0.attached(link) }
     }
 }
@@ -451,10 +445,20 @@ struct WebSocketLink: Sendable {
     let id: ObjectIdentifier
     let loop: any EventLoop
     let handler: NIOLoopBound<WebSocketConnectionHandler>
+    /// The socket's permessage-deflate, when the client negotiated it.
+    let compression: PerMessageDeflate.Outbound?
 
+    /// One Engine.IO packet: compressed here (per message) when the socket agreed to it and it is large enough.
     func write(_ packet: ByteBuffer) {
         let handler = self.handler
-        loop.execute { handler.value.write(WirePayload(bytes: packet, compressed: false)) }
+        loop.execute { handler.value.write(packet) }
+    }
+
+    /// A fan-out's bytes, already prepared (and compressed once for every member) for this socket's encoding.
+    func write(prepared payload: WirePayload) {
+        guard payload.compressed else { return write(payload.bytes) }
+        let handler = self.handler
+        loop.execute { handler.value.write(payload) }
     }
 
     func close() {

@@ -1,4 +1,3 @@
-import DequeModule
 import Foundation
 import NIOCore
 import NIOWebSocket
@@ -26,21 +25,13 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         case socketIO(SocketIOSessionHandle)
     }
 
-    private enum Work {
-        /// A frame answered on the loop, held back only to keep its place behind earlier calls.
-        case answer(ByteBuffer)
-        /// `keepAfterClose`: runs even when the client has gone (connect/disconnect events), unlike its messages.
-        case call(@Sendable () async -> Void, keepAfterClose: Bool)
-    }
-
     let settings: WebSocketSettings
     private let role: Role
     private let eventLoop: any EventLoop
     private var context: ChannelHandlerContext?
     private(set) var connection: Connection?
     private var assembler: MessageAssembler
-    private var work = Deque<Work>()
-    private var callRunning = false
+    private let calls = SerialCalls()
     private var closed = false
     /// The edge's close frame is on its way: data frames are ignored from now on.
     private var closeSent = false
@@ -82,6 +73,9 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         inbound = agreement.inbound
     }
 
+    /// The compression of the edge's frames on this socket; nil when permessage-deflate was not negotiated.
+    var outboundCompression: PerMessageDeflate.Outbound? { encoding.deflate ? encoding.compression : nil }
+
     // MARK: Lifecycle
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -117,10 +111,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         closed = true
         context = nil
         LoopTicker.current(on: eventLoop).remove(self)
-        work.removeAll { item in
-            if case .call(_, false) = item { return true }
-            return false
-        }
+        calls.dropClientCalls()
         if case .socketIO(let session) = role {
             let socket = ObjectIdentifier(self)
             session.run { $0.detached(socket) }
@@ -347,39 +338,27 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     // MARK: Calls, in order
 
     private func enqueueAnswer(_ frame: ByteBuffer) {
-        if work.isEmpty, !callRunning {
+        if calls.isIdle {
             write(frame)
         } else {
-            work.append(.answer(frame))
+            calls.append(.answer(frame))
         }
     }
 
     func enqueueCall(keepAfterClose: Bool, _ body: @escaping @Sendable () async -> Void) {
         if closed, !keepAfterClose { return }
-        work.append(.call(body, keepAfterClose: keepAfterClose))
-        if work.count >= settings.maxPendingCalls { readsHeld = true }
+        calls.append(.call(body, keepAfterClose: keepAfterClose))
+        if calls.waiting >= settings.maxPendingCalls { readsHeld = true }
         pump()
     }
 
     private func pump() {
-        while !callRunning, let item = work.popFirst() {
-            switch item {
-            case .answer(let frame):
-                write(frame)
-            case .call(let body, _):
-                callRunning = true
-                let bound = NIOLoopBound(self, eventLoop: eventLoop)
-                let eventLoop = self.eventLoop
-                Task {
-                    await body()
-                    eventLoop.execute {
-                        bound.value.callRunning = false
-                        bound.value.pump()
-                    }
-                }
-            }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        calls.pump(write: { write($0) }, eventLoop: eventLoop) {
+            bound.value.calls.finished()
+            bound.value.pump()
         }
-        if readsHeld, work.count < settings.maxPendingCalls / 2 {
+        if readsHeld, calls.waiting < settings.maxPendingCalls / 2 {
             readsHeld = false
             if readPending, let context {
                 readPending = false
