@@ -27,6 +27,7 @@ struct UpgradeBenchmark: AsyncParsableCommand {
         let port = cluster.httpPort
         let servers = ["ws-edge", "auth", "scheduler", "redis"]
         let cpuBefore = cluster.cpuSeconds(servers)
+        let splitBefore = servers.map { cluster.cpuSeconds([$0]) }
         let start = ContinuousClock.now
         let deadline = start + .seconds(seconds)
         let upgrades = SharedCount()
@@ -54,10 +55,14 @@ struct UpgradeBenchmark: AsyncParsableCommand {
         try await Task.sleep(for: .milliseconds(500))
         let cpu = cluster.cpuSeconds(servers) - cpuBefore
         let done = upgrades.value.load(ordering: .relaxed)
+        let split = zip(servers, splitBefore).map { name, before in
+            "\(name) \(format(done > 0 ? (cluster.cpuSeconds([name]) - before) / Double(done) * 1e6 : 0)) µs"
+        }
         print("upgrade: \(clients) client threads, authenticated /ws upgrades opened and closed for \(format(seconds)) s")
         print(
             "  \(format(Double(done) / elapsed)) upgrades/s (\(failures.value.load(ordering: .relaxed)) failed), server \(format(cpu / elapsed, 2)) cores (edge + auth + scheduler + redis) → \(format(cpu > 0 ? Double(done) / cpu : 0)) upgrades per server CPU-second"
         )
+        print("  server CPU per upgrade: \(split.joined(separator: ", "))")
     }
 }
 

@@ -30,13 +30,11 @@ final class TopicMembers: Sendable {
 
     func remove(_ connection: Connection, from topic: String) {
         state.withLock { state in
-            guard var members = state.members[topic] else { return }
-            members.removeValue(forKey: ObjectIdentifier(connection))
-            if members.isEmpty {
+            // In place: a copy of the topic's members (`var members = state.members[topic]`) would cost O(members).
+            guard state.members[topic]?.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+            if state.members[topic]?.isEmpty == true {
                 state.members.removeValue(forKey: topic)
                 subscriber.withLock { $0?.unsubscribe(topic) }
-            } else {
-                state.members[topic] = members
             }
         }
     }
@@ -64,8 +62,6 @@ final class ConnectionRegistry: Sendable {
     let members: TopicMembers
     private let subscriber: EventSubscriber
     private let connections = Mutex<[String: Connection]>([:])
-    /// Admitted upgrades whose sessions have not started yet, so the per-IP count sees them.
-    let reservations = AdmissionReservations()
     private let logger: Logger
     /// Events for the edge itself rather than for clients (policy notices), by topic; set once at start.
     private let edgeHandlers: EdgeEventHandlers
@@ -104,7 +100,6 @@ final class ConnectionRegistry: Sendable {
             connections[connection.id] = connection
             return connections.count
         }
-        reservations.fulfil(IPAddress.key(connection.ip))
         Gauge(label: "switchboard_ws_connections").record(count)
         join(connection, "all")
         if let principal = connection.principal {
@@ -135,20 +130,6 @@ final class ConnectionRegistry: Sendable {
 
     var all: [Connection] { connections.withLock { Array($0.values) } }
     var count: Int { connections.withLock { $0.count } }
-
-    var countsByIP: [String: Int] {
-        connections.withLock { connections in
-            var counts: [String: Int] = [:]
-            for connection in connections.values { counts[connection.ip, default: 0] += 1 }
-            return counts
-        }
-    }
-
-    /// Open connections whose address has this policy key (an IPv4 address, or an IPv6 /64), counting those admitted
-    /// whose sessions have not started yet.
-    func count(forPolicyKey key: String) -> Int {
-        connections.withLock { connections in connections.values.count { IPAddress.key($0.ip) == key } } + reservations.count(key)
-    }
 
     func shutdown() {
         subscriber.shutdown()
