@@ -35,11 +35,8 @@ import Testing
         }
 
         func answer(_ text: String) {
-            if calls.value.isIdle {
-                trace.add(text)
-            } else {
-                calls.value.append(.answer(ByteBuffer(string: text)))
-            }
+            let trace = trace
+            calls.value.answer(ByteBuffer(string: text)) { trace.add(String(buffer: $0)) }
         }
 
         func call(_ name: String, keepAfterClose: Bool = false, gate: AsyncStream<Void>? = nil) {

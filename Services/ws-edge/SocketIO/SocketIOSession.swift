@@ -324,11 +324,7 @@ final class SocketIOSession: ConnectionTransport {
     /// A frame answered here, kept behind earlier calls: an event, or the acknowledgement when the emit asked for one.
     private func answer(_ frame: ByteBuffer, ack: Int?) {
         let packet = ack.map { SocketIOPacket.ack($0, fromFrame: frame) } ?? SocketIOPacket.event(fromFrame: frame)
-        if calls.isIdle {
-            send(packet)
-        } else {
-            calls.append(.answer(packet))
-        }
+        calls.answer(packet) { send($0) }
     }
 
     // MARK: Outbound

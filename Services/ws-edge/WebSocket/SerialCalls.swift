@@ -24,6 +24,11 @@ final class SerialCalls {
 
     func append(_ item: Work) { work.append(item) }
 
+    /// A frame answered on the loop: written at once when nothing waits or runs, otherwise queued behind the calls.
+    func answer(_ frame: ByteBuffer, write: (ByteBuffer) -> Void) {
+        if isIdle { write(frame) } else { work.append(.answer(frame)) }
+    }
+
     /// The client is gone: its messages are dropped, the connect and disconnect work stays.
     func dropClientCalls() {
         work.removeAll { item in

@@ -338,11 +338,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
     // MARK: Calls, in order
 
     private func enqueueAnswer(_ frame: ByteBuffer) {
-        if calls.isIdle {
-            write(frame)
-        } else {
-            calls.append(.answer(frame))
-        }
+        calls.answer(frame) { write($0) }
     }
 
     func enqueueCall(keepAfterClose: Bool, _ body: @escaping @Sendable () async -> Void) {
