@@ -69,8 +69,9 @@ let messageRates = MessageRateLimiter(
     syncInterval: rateInterval)
 let policyLoader = PolicyLoader(auth: backends.client(.auth), policy: localPolicy, logger: logger)
 registry.handleEdgeEvents(PolicyTopic.blocklist) { _, payload, _ in policyLoader.noticeArrived(payload) }
+let connectionEvents = ConnectionEventBatcher(client: backends.client(.scheduler), timeout: .seconds(2))
 let edgeContext = EdgeContext(
-    edgeID: edgeID, backends: backends, registry: registry, ordered: OrderedTopics(), logger: logger,
+    edgeID: edgeID, backends: backends, registry: registry, ordered: OrderedTopics(), connectionEvents: connectionEvents, logger: logger,
     commandTimeout: .milliseconds(config.int("SWITCHBOARD_RPC_TIMEOUT_MS", default: 5000)))
 // Every client frame but ping/heartbeat goes to the service that owns its type (`ClientMessageCatalog`).
 let messageRouter = MessageRouter(context: edgeContext)
@@ -168,6 +169,8 @@ let services = ServiceGroup(
     configuration: .init(
         services: [
             .init(service: BusSecurityService(logger: logger)),
+            // Before the server: the group stops services in reverse order, so closes during the drain are still sent.
+            .init(service: connectionEvents),
             .init(service: server),
             .init(
                 service: EdgeMaintenance(

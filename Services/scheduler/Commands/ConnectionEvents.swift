@@ -26,6 +26,59 @@ struct ConnectionEvents: Sendable {
 
     func register(on rpc: RPCServer) {
         rpc.register(SchedulerConnectionEvent.self) { request, _ in try await handle(request) }
+        rpc.register(SchedulerConnectionEvents.self) { batch, _ in await handle(batch) }
+    }
+
+    /// A batch of `connected`/`disconnected` events: rooms are left one by one (each is a room change others see), and
+    /// every session record of the batch is written in one Redis pipeline. An event that fails (a bad session id, an
+    /// unknown type) gets its own error; a failed pipeline fails the events whose records it carried.
+    func handle(_ batch: ConnectionEventBatch) async -> ConnectionEventOutcomes {
+        let events = batch.events.prefix(SchedulerConnectionEvents.maxEvents)
+        var outcomes: [ConnectionEventOutcomes.Outcome] = []
+        outcomes.reserveCapacity(batch.events.count)
+        var commands: [[String]] = []
+        var written: [Int] = []
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for request in events {
+            do {
+                switch request.type {
+                case SchedulerConnectionEvent.connected:
+                    commands += try sessions.openCommands(
+                        session: request.connection, user: request.user, ip: request.ip, edge: request.edge, connectedAt: now)
+                    outcomes.append(.init(reply: Self.opening(request, alarmsToAll: alarmsToAll, anonymous: anonymous)))
+                case SchedulerConnectionEvent.disconnected:
+                    let close = try sessions.closeCommands(session: request.connection)
+                    await leaveRooms(of: request)
+                    commands += close
+                    outcomes.append(.init(reply: ClientCommandReply()))
+                default:
+                    throw RPCError.badRequest("\(SchedulerConnectionEvents.name) carries connected and disconnected events only")
+                }
+                written.append(outcomes.count - 1)
+            } catch {
+                outcomes.append(.init(error: error as? RPCError ?? RPCError(code: RPCError.internalCode, message: "\(error)")))
+            }
+        }
+        for _ in events.count..<batch.events.count {
+            outcomes.append(.init(error: .badRequest("a batch carries at most \(SchedulerConnectionEvents.maxEvents) events")))
+        }
+        do {
+            _ = try await sessions.redis.pipeline(commands)
+        } catch {
+            let failure = RPCError(code: RPCError.serviceUnavailableCode, message: "recording sessions failed: \(error)")
+            for index in written { outcomes[index] = .init(error: failure) }
+        }
+        return ConnectionEventOutcomes(outcomes: outcomes)
+    }
+
+    private func leaveRooms(of request: ClientCommandRequest) async {
+        for room in ConnectionState(text: request.state).roomSet.sorted() {
+            do {
+                _ = try await rooms.leave(room: room, edge: request.edge, session: request.connection, user: request.user, sessionRooms: nil)
+            } catch {
+                logger.debug("leaving room \(room) for closed connection \(request.connection) failed: \(error)")
+            }
+        }
     }
 
     func handle(_ request: ClientCommandRequest) async throws -> ClientCommandReply {
@@ -36,13 +89,7 @@ struct ConnectionEvents: Sendable {
                 connectedAt: Int64(Date().timeIntervalSince1970 * 1000))
             return Self.opening(request, alarmsToAll: alarmsToAll, anonymous: anonymous)
         case SchedulerConnectionEvent.disconnected:
-            for room in ConnectionState(text: request.state).roomSet.sorted() {
-                do {
-                    _ = try await rooms.leave(room: room, edge: request.edge, session: request.connection, user: request.user, sessionRooms: nil)
-                } catch {
-                    logger.debug("leaving room \(room) for closed connection \(request.connection) failed: \(error)")
-                }
-            }
+            await leaveRooms(of: request)
             try await sessions.close(session: request.connection)
             return ClientCommandReply()
         case SchedulerConnectionEvent.roomACL:

@@ -14,17 +14,26 @@ struct SessionStore: Sendable {
 
     /// Records a connection (`connectedAt` in Unix milliseconds) with the session TTL.
     func open(session: String, user: String, ip: String, edge: String, connectedAt: Int64) async throws {
-        try Self.validate(session)
-        let key = Self.key(session)
-        _ = try await redis.pipeline([
-            ["HSET", key, "user", user, "ip", ip, "edge", edge, "connected_at", String(connectedAt), "rooms", ""],
-            ["EXPIRE", key, String(ttlSeconds)],
-        ])
+        _ = try await redis.pipeline(openCommands(session: session, user: user, ip: ip, edge: edge, connectedAt: connectedAt))
     }
 
     func close(session: String) async throws {
+        _ = try await redis.pipeline(closeCommands(session: session))
+    }
+
+    /// The commands that record a connection; they throw for an invalid session id before anything is sent.
+    func openCommands(session: String, user: String, ip: String, edge: String, connectedAt: Int64) throws -> [[String]] {
         try Self.validate(session)
-        _ = try await redis.send(["DEL", Self.key(session)])
+        let key = Self.key(session)
+        return [
+            ["HSET", key, "user", user, "ip", ip, "edge", edge, "connected_at", String(connectedAt), "rooms", ""],
+            ["EXPIRE", key, String(ttlSeconds)],
+        ]
+    }
+
+    func closeCommands(session: String) throws -> [[String]] {
+        try Self.validate(session)
+        return [["DEL", Self.key(session)]]
     }
 
     /// The commands that record the session's rooms and renew its TTL.

@@ -23,30 +23,25 @@ struct ConnectionEventsHook: Hook {
     }
 }
 
-/// `scheduler.connection` for one connection.
+/// `scheduler.connection(s)` for one connection.
 enum ConnectionEvent {
-    static func send(_ type: String, for connection: Connection, frame: String = "", context: EdgeContext) async throws(RPCError)
-        -> ClientCommandReply
-    {
-        try await context.backends.client(.scheduler).call(
-            SchedulerConnectionEvent.self,
-            .init(
-                edge: context.edgeID, connection: connection.id, principal: connection.principal, ip: connection.ip,
-                endpoint: connection.endpoint.kind.rawValue, type: type, id: nil, frame: frame, state: connection.state(for: .scheduler)),
-            timeout: .seconds(2))
+    static func request(_ type: String, for connection: Connection, frame: String = "", context: EdgeContext) -> ClientCommandRequest {
+        .init(
+            edge: context.edgeID, connection: connection.id, principal: connection.principal, ip: connection.ip,
+            endpoint: connection.endpoint.kind.rawValue, type: type, id: nil, frame: frame, state: connection.state(for: .scheduler))
     }
 
     /// `connected`, whose reply is applied (the scheduler puts a `/ws` connection on the alarm topics when
     /// `SWITCHBOARD_ALARMS_TO_ALL` is on). The connect and disconnect hooks already run in turn with the connection's
-    /// other calls (`WebSocketConnectionHandler`).
+    /// other calls (`WebSocketConnectionHandler`). Opens and closes go in batches (`ConnectionEventBatcher`).
     static func open(_ connection: Connection, context: EdgeContext) async throws(RPCError) {
-        let reply = try await send(SchedulerConnectionEvent.connected, for: connection, context: context)
+        let reply = try await context.connectionEvents.submit(request(SchedulerConnectionEvent.connected, for: connection, context: context))
         await CommandReplyApplier(context: context).apply(reply, from: .scheduler, to: connection)
     }
 
     /// Sends an event whose reply is not applied (the connection is gone).
     static func report(_ type: String, for connection: Connection, context: EdgeContext) async throws(RPCError) {
-        _ = try await send(type, for: connection, context: context)
+        _ = try await context.connectionEvents.submit(request(type, for: connection, context: context))
     }
 
     /// Auth changed a room's ACL (`policy/room-acl`): each local member of the room is checked by the scheduler, which
@@ -63,7 +58,9 @@ enum ConnectionEvent {
             for connection in members {
                 await connection.serially {
                     do {
-                        let reply = try await send(SchedulerConnectionEvent.roomACL, for: connection, frame: frame, context: context)
+                        let reply = try await context.backends.client(.scheduler).call(
+                            SchedulerConnectionEvent.self, request(SchedulerConnectionEvent.roomACL, for: connection, frame: frame, context: context),
+                            timeout: .seconds(2))
                         await CommandReplyApplier(context: context).apply(reply, from: .scheduler, to: connection)
                     } catch {
                         context.logger.debug("room ACL check of \(connection.id) in \(notice.room) failed: \(error)")

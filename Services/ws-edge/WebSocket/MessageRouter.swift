@@ -10,6 +10,8 @@ struct EdgeContext: Sendable {
     let backends: Backends
     let registry: ConnectionRegistry
     let ordered: OrderedTopics
+    /// `connected`/`disconnected` to the scheduler, batched (a Service in the edge's group).
+    let connectionEvents: ConnectionEventBatcher
     let logger: Logger
     /// How long a service has to answer one client frame (`SWITCHBOARD_RPC_TIMEOUT_MS`).
     var commandTimeout: Duration = .seconds(5)
