@@ -7,15 +7,27 @@ import ServiceKit
 import Synchronization
 
 /// Who listens to which topic on this edge. Shared by the SUB socket's thread (fan-out) and the connection tasks.
+///
+/// A topic whose last member leaves stays subscribed for `linger` (`releaseIdle`, from the edge's maintenance loop):
+/// a user who reconnects, or the next connection of the same user, joins without an unsubscribe and a subscribe on the
+/// SUB socket and a first-subscriber notice on the scheduler's XPUB. Events that arrive meanwhile find no member and
+/// are dropped.
 final class TopicMembers: Sendable {
     private struct State {
         var members: [String: [ObjectIdentifier: Connection]] = [:]
+        /// Subscribed topics without members, since when.
+        var idle: [String: ContinuousClock.Instant] = [:]
     }
 
     private let state = Mutex(State())
     /// The SUB socket, set once at start. (Un)subscriptions are posted under the members lock, so they reach the socket
     /// in the same order as the first-join/last-leave changes that caused them.
     private let subscriber = Mutex<EventSubscriber?>(nil)
+    let linger: Duration
+
+    init(linger: Duration = .seconds(5)) {
+        self.linger = linger
+    }
 
     func attach(_ subscriber: EventSubscriber) {
         self.subscriber.withLock { $0 = subscriber }
@@ -23,7 +35,7 @@ final class TopicMembers: Sendable {
 
     func add(_ connection: Connection, to topic: String) {
         state.withLock { state in
-            if state.members[topic] == nil { subscriber.withLock { $0?.subscribe(topic) } }
+            if state.members[topic] == nil, state.idle.removeValue(forKey: topic) == nil { subscriber.withLock { $0?.subscribe(topic) } }
             state.members[topic, default: [:]][ObjectIdentifier(connection)] = connection
         }
     }
@@ -34,10 +46,30 @@ final class TopicMembers: Sendable {
             guard state.members[topic]?.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
             if state.members[topic]?.isEmpty == true {
                 state.members.removeValue(forKey: topic)
-                subscriber.withLock { $0?.unsubscribe(topic) }
+                if linger > .zero {
+                    state.idle[topic] = .now
+                } else {
+                    subscriber.withLock { $0?.unsubscribe(topic) }
+                }
             }
         }
     }
+
+    /// Unsubscribes the topics that have had no member for `linger`; returns how many.
+    @discardableResult
+    func releaseIdle(now: ContinuousClock.Instant = .now) -> Int {
+        state.withLock { state in
+            let expired = state.idle.filter { now - $0.value >= linger }.keys
+            for topic in expired {
+                state.idle.removeValue(forKey: topic)
+                subscriber.withLock { $0?.unsubscribe(topic) }
+            }
+            return expired.count
+        }
+    }
+
+    /// Topics subscribed without members (lingering).
+    var idleCount: Int { state.withLock { $0.idle.count } }
 
     func members(of topic: String) -> [Connection] {
         state.withLock { state in state.members[topic].map { Array($0.values) } ?? [] }
@@ -66,8 +98,8 @@ final class ConnectionRegistry: Sendable {
     /// Events for the edge itself rather than for clients (policy notices), by topic; set once at start.
     private let edgeHandlers: EdgeEventHandlers
 
-    init(eventsEndpoint: String, logger: Logger) throws(BusError) {
-        let members = TopicMembers()
+    init(eventsEndpoint: String, logger: Logger, linger: Duration = .seconds(5)) throws(BusError) {
+        let members = TopicMembers(linger: linger)
         let edgeHandlers = EdgeEventHandlers()
         self.members = members
         self.logger = logger
