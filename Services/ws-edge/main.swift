@@ -81,7 +81,7 @@ let hooks = HookChain(
         RateLimitHook(limiter: messageRates),
         ConnectionLogHook(logger: logger),
         ConnectionEventsHook(context: edgeContext),
-        MetricsHook(knownTypes: Set(messageRouter.types)),
+        MetricsHook(),
     ],
     logger: logger
 )

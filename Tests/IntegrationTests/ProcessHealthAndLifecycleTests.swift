@@ -120,6 +120,8 @@ struct ProcessHealthAndLifecycleTests {
         _ = await socket.next(type: "connection_established")
         socket.send(#"{"type":"no_such"}"#)
         _ = await socket.next(type: "error")
+        for index in 0..<3 { socket.send(#"{"type":"ping","id":"m\#(index)"}"#) }
+        for _ in 0..<3 { _ = await socket.next(type: "pong") }
         _ = try await cluster.http("GET", "/health")
 
         let scrape = try await cluster.http("GET", "/metrics")
@@ -132,6 +134,11 @@ struct ProcessHealthAndLifecycleTests {
         }
         #expect(text.contains(#"switchboard_ws_connections{service="ws-edge"} 1"#))
         #expect(text.contains(#"switchboard_ws_errors_total{code="UNKNOWN_TYPE",service="ws-edge"} 1"#))
+        // Frames in by type, counted by atomics and flushed at the scrape: a type outside the catalog is `unknown`.
+        #expect(
+            text.contains(#"switchboard_ws_frames_in_total{type="ping",service="ws-edge"} 3"#),
+            "\(text.split(separator: "\n").filter { $0.contains("frames_in") })")
+        #expect(text.contains(#"switchboard_ws_frames_in_total{type="unknown",service="ws-edge"} 1"#))
         // The edge has no Redis connection: Redis is measured by the services' `sys.health` (PING) only.
         #expect(text.contains(#"switchboard_redis_command_duration_seconds_count{command="PING",service="auth"}"#))
         #expect(!text.contains(#"switchboard_redis_command_duration_seconds_count{command="PING",service="ws-edge"}"#))

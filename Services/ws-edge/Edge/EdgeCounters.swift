@@ -1,3 +1,4 @@
+import ClientFrames
 import Metrics
 import Synchronization
 
@@ -10,6 +11,9 @@ final class EdgeCounters: Sendable {
     private let slowConsumerCloses = Atomic<Int>(0)
     private let compressedFramesOut = Atomic<Int>(0)
     private let reported = Mutex((framesOut: 0, slowConsumerCloses: 0, compressedFramesOut: 0))
+    /// `switchboard_ws_frames_in_total` by message type (a type the catalog does not name counts as `unknown`).
+    let framesIn = LabeledCounts(
+        label: "switchboard_ws_frames_in_total", dimension: "type", values: ClientMessageCatalog.entries.map(\.type), other: "unknown")
 
     func frameSent() { framesOut.wrappingAdd(1, ordering: .relaxed) }
     func slowConsumerClosed() { slowConsumerCloses.wrappingAdd(1, ordering: .relaxed) }
@@ -23,6 +27,7 @@ final class EdgeCounters: Sendable {
         )
         let delta = reported.withLock { last in
             defer { last = (now.0, now.1, now.2) }
+            framesIn.flush()
             return (now.0 - last.framesOut, now.1 - last.slowConsumerCloses, now.2 - last.compressedFramesOut)
         }
         if delta.0 > 0 { Counter(label: "switchboard_ws_frames_out_total").increment(by: delta.0) }

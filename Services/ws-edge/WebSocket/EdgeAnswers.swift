@@ -9,19 +9,23 @@ import SwitchboardProtocol
 /// A `data` that is not an object, or a timestamp that is not Unix milliseconds within ECMAScript's Date range, is
 /// answered with `INVALID_MESSAGE` naming the field (never converted: `1e300` as an integer would trap).
 enum EdgeAnswers {
-    private struct Pong: Encodable {
-        let serverTime: Int64
-        let latency: Int64
-
-        enum CodingKeys: String, CodingKey {
-            case serverTime = "server_time"
-            case latency
-        }
+    /// `{"latency":…,"server_time":…}`: the hot path's data, written directly (sorted keys, as `ServerFrame`'s encoder).
+    static func pongData(serverTime: Int64, latency: Int64) -> [UInt8] {
+        var writer = JSONWriter(capacity: 48)
+        writer.raw(#"{"latency":"#)
+        writer.integer(Int(latency))
+        writer.raw(#","server_time":"#)
+        writer.integer(Int(serverTime))
+        writer.raw("}")
+        return writer.bytes
     }
 
-    private struct HeartbeatAck: Encodable {
-        let serverTime: Int64
-        enum CodingKeys: String, CodingKey { case serverTime = "server_time" }
+    static func heartbeatAckData(serverTime: Int64) -> [UInt8] {
+        var writer = JSONWriter(capacity: 32)
+        writer.raw(#"{"server_time":"#)
+        writer.integer(Int(serverTime))
+        writer.raw("}")
+        return writer.bytes
     }
 
     static func answer(_ message: ClientMessage) throws(ProtocolFailure) -> ByteBuffer {
@@ -29,12 +33,17 @@ enum EdgeAnswers {
         case PingRequest.messageType:
             let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
             let latency = try message.decodeData(PingRequest.self, empty: PingRequest.whenAbsent).get().latency(nowMs: nowMs).get()
-            return EdgeFrame.make(
-                "pong", id: "\(message.id ?? ServerFrame.uniqueID("ping"))_pong", data: Pong(serverTime: nowMs / 1000, latency: latency))
+            return ByteBuffer(
+                bytes: ServerFrame.envelope(
+                    "pong", id: "\(message.id ?? ServerFrame.uniqueID("ping"))_pong", timestamp: nowMs / 1000,
+                    dataJSON: pongData(serverTime: nowMs / 1000, latency: latency)))
         case HeartbeatRequest.messageType:
             _ = try message.decodeData(HeartbeatRequest.self, empty: HeartbeatRequest.whenAbsent).get()
-            return EdgeFrame.make(
-                "heartbeat_ack", id: "\(message.id ?? ServerFrame.uniqueID("hb"))_ack", data: HeartbeatAck(serverTime: ServerFrame.now))
+            let now = ServerFrame.now
+            return ByteBuffer(
+                bytes: ServerFrame.envelope(
+                    "heartbeat_ack", id: "\(message.id ?? ServerFrame.uniqueID("hb"))_ack", timestamp: now,
+                    dataJSON: heartbeatAckData(serverTime: now)))
         default:
             throw ProtocolFailure(code: .unknownType, message: "unknown message type `\(message.type.prefix(64))`", requestID: message.id)
         }
