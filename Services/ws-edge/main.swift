@@ -157,7 +157,7 @@ let server = EdgeServer(
             maxFrameSize: max(maxMessageBytes, echoSettings?.messageLimit ?? 0),
             limits: httpLimits,
             deflate: PerMessageDeflate.Configuration(config),
-            decide: { head, channel, logger in await webSockets.decide(head, channel: channel, logger: logger) }
+            decide: { head, channel, logger in webSockets.check(head, channel: channel, logger: logger) }
         )
     },
     serverName: "switchboard-edge",

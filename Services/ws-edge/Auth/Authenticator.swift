@@ -41,28 +41,44 @@ struct Authenticator: Sendable {
     /// principal when `SWITCHBOARD_ANONYMOUS_ROLE` is set.
     func authenticate(headers: HTTPFields, queryToken: String?) async -> Outcome {
         let outcome = await verify(headers: headers, queryToken: queryToken)
-        if case .anonymous = outcome, let anonymousPrincipal {
-            return .authenticated(TokenAuthority.Verified(principal: anonymousPrincipal, expiresAt: .distantFuture, tokenID: "anonymous"))
-        }
+        if case .anonymous = outcome, let anonymousPrincipal { return Self.anonymous(anonymousPrincipal) }
         return outcome
     }
 
-    private func verify(headers: HTTPFields, queryToken: String?) async -> Outcome {
-        var token: String?
-        if let header = headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                return .rejected(.init(code: "invalid_token", message: "Authorization must be `Bearer <token>`"))
-            }
-            token = String(parts[1]).trimmingCharacters(in: .whitespaces)
-        } else if let queryToken {
-            token = queryToken
+    /// A WebSocket upgrade's caller when that needs no signature check (no token, a malformed header, or a token
+    /// verified before and still cached); nil when the token must be verified (`authenticate`).
+    func cachedOutcome(headers: HTTPFields, queryToken: String?) -> Outcome? {
+        switch Self.token(headers: headers, queryToken: queryToken) {
+        case .failure(let rejection): return .rejected(rejection)
+        case .success(nil): return anonymousPrincipal.map { Self.anonymous($0) } ?? .anonymous
+        case .success(let token?): return cache.lookup(token).map { .authenticated($0) }
         }
-        guard let token else { return .anonymous }
-        do {
-            return .authenticated(try await tokens.verifyAccess(token, cache: cache))
-        } catch {
-            return .rejected(error)
+    }
+
+    private static func anonymous(_ principal: Principal) -> Outcome {
+        .authenticated(TokenAuthority.Verified(principal: principal, expiresAt: .distantFuture, tokenID: "anonymous"))
+    }
+
+    /// The bearer token, or `?token=` when there is no `Authorization` header.
+    private static func token(headers: HTTPFields, queryToken: String?) -> Result<String?, TokenAuthority.Rejection> {
+        guard let header = headers[.authorization] else { return .success(queryToken) }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            return .failure(.init(code: "invalid_token", message: "Authorization must be `Bearer <token>`"))
+        }
+        return .success(String(parts[1]).trimmingCharacters(in: .whitespaces))
+    }
+
+    private func verify(headers: HTTPFields, queryToken: String?) async -> Outcome {
+        switch Self.token(headers: headers, queryToken: queryToken) {
+        case .failure(let rejection): return .rejected(rejection)
+        case .success(nil): return .anonymous
+        case .success(let token?):
+            do {
+                return .authenticated(try await tokens.verifyAccess(token, cache: cache))
+            } catch {
+                return .rejected(error)
+            }
         }
     }
 

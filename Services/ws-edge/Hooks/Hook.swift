@@ -7,18 +7,19 @@ import SwitchboardProtocol
 /// Hooks keep cross-cutting rules out of the message handlers. Each `before…` may refuse with a reason; a hook that throws
 /// is logged and skipped, so a broken hook never takes a connection down. `beforeMessage` runs on the connection's event
 /// loop for every frame, so it is synchronous: a hook that needs a service keeps a local view of it (a token bucket
-/// synced in batches) instead of asking per frame.
+/// synced in batches) instead of asking per frame. `beforeConnect` is synchronous too: admission is decided from local
+/// state (counts synced in batches), so an upgrade whose token is cached is decided on its event loop with no task.
 protocol Hook: Sendable {
     var name: String { get }
     var priority: Int { get }
-    func beforeConnect(_ attempt: ConnectionAttempt) async throws -> HookDecision
+    func beforeConnect(_ attempt: ConnectionAttempt) throws -> HookDecision
     func afterConnect(_ connection: Connection) async throws
     func beforeMessage(_ message: ClientMessage, on connection: Connection) -> HookDecision
     func onDisconnect(_ connection: Connection) async throws
 }
 
 extension Hook {
-    func beforeConnect(_ attempt: ConnectionAttempt) async throws -> HookDecision { .proceed }
+    func beforeConnect(_ attempt: ConnectionAttempt) throws -> HookDecision { .proceed }
     func afterConnect(_ connection: Connection) async throws {}
     func beforeMessage(_ message: ClientMessage, on connection: Connection) -> HookDecision { .proceed }
     func onDisconnect(_ connection: Connection) async throws {}

@@ -37,10 +37,10 @@ final class HookChain: Sendable {
         return off.isEmpty ? hooks : hooks.filter { !off.contains($0.name) }
     }
 
-    func beforeConnect(_ attempt: ConnectionAttempt) async -> HookDecision {
+    func beforeConnect(_ attempt: ConnectionAttempt) -> HookDecision {
         for hook in active {
             do {
-                let decision = try await hook.beforeConnect(attempt)
+                let decision = try hook.beforeConnect(attempt)
                 if decision != .proceed { return decision }
             } catch {
                 logger.warning("hook \(hook.name) failed in beforeConnect and was skipped: \(error)")

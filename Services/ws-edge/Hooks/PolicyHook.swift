@@ -31,7 +31,7 @@ struct PolicyHook: Hook {
         self.logger = logger
     }
 
-    func beforeConnect(_ attempt: ConnectionAttempt) async -> HookDecision {
+    func beforeConnect(_ attempt: ConnectionAttempt) -> HookDecision {
         let limit = policy.maxConnectionsPerIP
         let key = IPAddress.key(attempt.ip)
         let decision = admission.admit(key, limit: limit)

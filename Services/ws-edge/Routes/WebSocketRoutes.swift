@@ -26,37 +26,70 @@ struct WebSocketRoutes: Sendable {
         }
     }
 
-    /// The upgrade check the edge channel calls for every upgrade request.
-    func decide(_ head: HTTPRequest, channel: any Channel, logger: Logger) async -> EdgeChannel.Decision {
-        let target = head.path ?? "/"
-        let components = URLComponents(string: target)
-        let path = components?.path ?? target
-        if path == "/ws/echo", let echo {
-            return .upgrade { WebSocketConnectionHandler(role: .echo, settings: echo, eventLoop: $0) }
+    /// The upgrade check the edge channel calls for every upgrade request, on the channel's event loop. Most upgrades
+    /// are decided right there: the blocklist, the per-IP counts and a token verified before are all local. Only a
+    /// token not seen yet (its signature is checked once, then cached), an edge whose policy has not loaded yet, and
+    /// Socket.IO's handshake take the asynchronous path.
+    func check(_ head: HTTPRequest, channel: any Channel, logger: Logger) -> EdgeChannel.UpgradeCheck {
+        let target = UpgradeTarget(head.path ?? "/")
+        if let echo = echoDecision(target) { return .decided(echo) }
+        guard policy.hasAttempted,
+            let outcome = authenticator.cachedOutcome(headers: head.headerFields, queryToken: target.query("token"))
+        else {
+            return .pending { await decide(head, channel: channel, logger: logger) }
         }
-        let queryToken = components?.queryItems?.first { $0.name == "token" }?.value
+        switch admit(head, target: target, channel: channel) {
+        case .decided(let decision): return .decided(decision)
+        case .socketIO: return .pending { await decide(head, channel: channel, logger: logger) }
+        case .session(let endpoint, let ip): return .decided(admit(endpoint, ip: ip, outcome))
+        }
+    }
+
+    /// The same decision, waiting where it must: for the policy's first load and for a token's signature check.
+    func decide(_ head: HTTPRequest, channel: any Channel, logger: Logger) async -> EdgeChannel.Decision {
+        let target = UpgradeTarget(head.path ?? "/")
+        if let echo = echoDecision(target) { return echo }
+        await policy.waitForFirstLoad()
+        switch admit(head, target: target, channel: channel) {
+        case .decided(let decision):
+            return decision
+        case .socketIO(let socketIO, let ip):
+            return await socketIO.decide(head, query: target.queryItems, ip: ip)
+        case .session(let endpoint, let ip):
+            return admit(endpoint, ip: ip, await authenticator.authenticate(headers: head.headerFields, queryToken: target.query("token")))
+        }
+    }
+
+    private func echoDecision(_ target: UpgradeTarget) -> EdgeChannel.Decision? {
+        guard target.path == "/ws/echo", let echo else { return nil }
+        return .upgrade { WebSocketConnectionHandler(role: .echo, settings: echo, eventLoop: $0) }
+    }
+
+    /// What the path and the caller's address decide before the token matters.
+    private enum Admission {
+        case decided(EdgeChannel.Decision)
+        case socketIO(SocketIORoutes, ip: String)
+        case session(Connection.Endpoint, ip: String)
+    }
+
+    private func admit(_ head: HTTPRequest, target: UpgradeTarget, channel: any Channel) -> Admission {
         // Upgrades do not pass through the router, so the blocklist (`BlocklistMiddleware` for everything else) is
         // checked here, first, from the same local copy.
-        await policy.waitForFirstLoad()
         let ip = authenticator.clientIP(headers: head.headerFields, remoteAddress: channel.remoteAddress)
-        if case .reject(_, let code, let message, _) = policy.refusal(for: ip) { return Self.refuse(.forbidden, code, message) }
-        if SocketIORoutes.paths.contains(path), let socketIO {
-            var query: [String: String] = [:]
-            for item in components?.queryItems ?? [] { query[item.name] = item.value ?? "" }
-            return await socketIO.decide(head, query: query, ip: ip)
+        if case .reject(_, let code, let message, _) = policy.refusal(for: ip) { return .decided(Self.refuse(.forbidden, code, message)) }
+        let path = target.path
+        if SocketIORoutes.paths.contains(path), let socketIO { return .socketIO(socketIO, ip: ip) }
+        if path == "/ws" || path == "/ws/" { return .session(.main, ip: ip) }
+        let parts = path.split(separator: "/")
+        if path.hasPrefix("/ws/permissions/"), parts.count == 3 {
+            return .session(.permissions(user: String(parts[2]).removingPercentEncoding ?? ""), ip: ip)
         }
-        let endpoint: Connection.Endpoint
-        if path == "/ws" || path == "/ws/" {
-            endpoint = .main
-        } else if path.hasPrefix("/ws/permissions/"), path.split(separator: "/").count == 3 {
-            let user = String(path.split(separator: "/")[2]).removingPercentEncoding ?? ""
-            endpoint = .permissions(user: user)
-        } else {
-            return Self.refuse(.notFound, "not_found", "no WebSocket endpoint at \(path)")
-        }
+        return .decided(Self.refuse(.notFound, "not_found", "no WebSocket endpoint at \(path)"))
+    }
 
+    private func admit(_ endpoint: Connection.Endpoint, ip: String, _ outcome: Authenticator.Outcome) -> EdgeChannel.Decision {
         let principal: Principal?
-        switch await authenticator.authenticate(headers: head.headerFields, queryToken: queryToken) {
+        switch outcome {
         case .anonymous: principal = nil
         case .authenticated(let verified): principal = verified.principal
         case .rejected(let rejection):
@@ -72,7 +105,7 @@ struct WebSocketRoutes: Sendable {
                 return Self.refuse(.unauthorized, "unauthorized", "only /ws/permissions/anonymous is open without a token")
             }
         }
-        switch await sessions.hooks.beforeConnect(ConnectionAttempt(endpoint: endpoint, principal: principal, ip: ip)) {
+        switch sessions.hooks.beforeConnect(ConnectionAttempt(endpoint: endpoint, principal: principal, ip: ip)) {
         case .proceed:
             let sessions = self.sessions
             return .upgrade { loop in

@@ -27,6 +27,12 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
         case refuse(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer)
     }
 
+    /// The check's answer: decided on the event loop, or work that must wait (it runs in a task).
+    enum UpgradeCheck: Sendable {
+        case decided(Decision)
+        case pending(@Sendable () async -> Decision)
+    }
+
     enum UpgradeResult: Sendable {
         case websocket
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
@@ -44,14 +50,14 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
     let limits: EdgeHTTPLimits
     /// permessage-deflate for every WebSocket endpoint (`SWITCHBOARD_WS_DEFLATE`); nil: never negotiated.
     let deflate: PerMessageDeflate.Configuration?
-    let decide: @Sendable (HTTPRequest, any Channel, Logger) async -> Decision
+    let decide: @Sendable (HTTPRequest, any Channel, Logger) -> UpgradeCheck
 
     init(
         responder: @escaping HTTPChannelHandler.Responder,
         maxFrameSize: Int,
         limits: EdgeHTTPLimits,
         deflate: PerMessageDeflate.Configuration? = nil,
-        decide: @escaping @Sendable (HTTPRequest, any Channel, Logger) async -> Decision
+        decide: @escaping @Sendable (HTTPRequest, any Channel, Logger) -> UpgradeCheck
     ) {
         self.responder = Self.redirectingLateUpgrades(responder)
         self.maxFrameSize = maxFrameSize
@@ -87,10 +93,9 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
                 maxFrameSize: maxFrameSize,
                 shouldUpgrade: { channel, head in
                     headTimer.cancel()
-                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
-                    promise.completeWithTask {
-                        let request = try HTTPRequest(head, secure: false, splitCookie: false)
-                        switch await decide(request, channel, logger) {
+                    /// Records what was decided for the pipeline callbacks; the 101's extra headers, or nil to refuse.
+                    @Sendable func take(_ decision: Decision) -> HTTPHeaders? {
+                        switch decision {
                         case .upgrade(let handler):
                             state.makeHandler.withLock { $0 = handler }
                             var headers = HTTPHeaders()
@@ -109,7 +114,20 @@ struct EdgeChannel: ServerChildChannel, HTTPChannelHandler {
                             return nil
                         }
                     }
-                    return promise.futureResult
+                    let request: HTTPRequest
+                    do {
+                        request = try HTTPRequest(head, secure: false, splitCookie: false)
+                    } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
+                    }
+                    switch decide(request, channel, logger) {
+                    case .decided(let decision):
+                        return channel.eventLoop.makeSucceededFuture(take(decision))
+                    case .pending(let work):
+                        let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                        promise.completeWithTask { take(await work()) }
+                        return promise.futureResult
+                    }
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {

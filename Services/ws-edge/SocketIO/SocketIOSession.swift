@@ -251,7 +251,7 @@ final class SocketIOSession: ConnectionTransport {
     }
 
     private static func admit(_ principal: Principal?, hooks: HookChain, ip: String) async -> Result<Principal?, ProtocolFailure> {
-        switch await hooks.beforeConnect(ConnectionAttempt(endpoint: .main, principal: principal, ip: ip)) {
+        switch hooks.beforeConnect(ConnectionAttempt(endpoint: .main, principal: principal, ip: ip)) {
         case .proceed: return .success(principal)
         case .reject(_, let code, let message, _): return .failure(.init(code: .rejected, message: "\(code): \(message)"))
         }
