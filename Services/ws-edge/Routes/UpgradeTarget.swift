@@ -44,7 +44,9 @@ struct UpgradeTarget: Sendable, Equatable {
         return (decode(key), decode(value))
     }
 
+    /// Foundation's decoder only where there is something to decode: a token is long and rarely escaped.
     private static func decode(_ text: Substring) -> String {
-        String(text).removingPercentEncoding ?? String(text)
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+        return String(text).removingPercentEncoding ?? String(text)
     }
 }
