@@ -37,10 +37,13 @@ final class ConnectionEventBatcher: Service, Sendable {
         self.sendOne = sendOne
     }
 
-    /// Batches for the scheduler behind `client`, each call bounded by `timeout`.
+    /// Batches for the scheduler behind `client`, each call bounded by `timeout` plus 20 ms per event (a close leaves
+    /// its rooms one by one, so a batch of closes at shutdown takes longer than one event).
     convenience init(client: RPCClient, timeout: Duration) {
         self.init(
-            send: { batch throws(RPCError) in try await client.call(SchedulerConnectionEvents.self, batch, timeout: timeout) },
+            send: { batch throws(RPCError) in
+                try await client.call(SchedulerConnectionEvents.self, batch, timeout: timeout + .milliseconds(20 * batch.events.count))
+            },
             sendOne: { request throws(RPCError) in try await client.call(SchedulerConnectionEvent.self, request, timeout: timeout) })
     }
 
