@@ -43,6 +43,9 @@ struct EdgeServer<Responder: HTTPResponder>: Service where Responder.Context == 
             .serverChannelOption(ChannelOptions.backlog, value: 4096)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            // NIO keeps a connection's last receive buffer for the next read: 2 KiB by default, a quarter of an idle
+            // connection's memory. Client frames are small; a large read grows the buffer for as long as it is needed.
+            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 1024, maximum: 65536))
         if reusePort {
             bootstrap = bootstrap.serverChannelOption(ChannelOptions.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
         }
