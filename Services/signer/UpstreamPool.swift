@@ -143,10 +143,14 @@ final class UpstreamPool: Sendable {
     /// A slot with room for one more request: at once when one is free, else after waiting in the FIFO queue (until
     /// the deadline).
     private func acquire(deadline: UpstreamDeadline) async throws(UpstreamError) -> Int {
-        let grant = OneShot<Int>()
+        /// A free slot, or a place in the queue (the only case that needs a `OneShot`).
+        enum Take {
+            case slot(Int)
+            case queued(id: Int, grant: OneShot<Int>)
+        }
         let capacity = capacity
         let queueLimit = settings.queueLimit
-        let waiterID: Int? = try state.withLock { (state) throws(UpstreamError) -> Int? in
+        let take: Take = try state.withLock { (state) throws(UpstreamError) -> Take in
             var best: (index: Int, score: (Int, Int))?
             for (index, slot) in state.slots.enumerated() where slot.inFlight < capacity {
                 let score = (slot.connection?.isOpen == true ? 0 : 1, slot.inFlight)
@@ -156,19 +160,23 @@ final class UpstreamPool: Sendable {
             }
             if let best {
                 state.slots[best.index].inFlight += 1
-                grant.complete(.success(best.index))
-                return nil
+                return .slot(best.index)
             }
             guard state.waiters.count < queueLimit else { throw .busy(queueLimit) }
             state.nextWaiter += 1
+            let grant = OneShot<Int>()
             state.waiters.append(Waiter(id: state.nextWaiter, grant: grant))
-            return state.nextWaiter
+            return .queued(id: state.nextWaiter, grant: grant)
+        }
+        let waiterID: Int
+        let grant: OneShot<Int>
+        switch take {
+        case .slot(let slot): return slot
+        case .queued(let id, let queued): (waiterID, grant) = (id, queued)
         }
         let timeout = deadline.limit
-        if waiterID == nil, let granted = grant.result { return try granted.get() }
         let slot = try await deadline.wait { () async throws(UpstreamError) -> Int in
             let result = await grant.wait { [self] in
-                guard let waiterID else { return }
                 let removed = state.withLock { state in
                     guard let position = state.waiters.firstIndex(where: { $0.id == waiterID }) else { return false }
                     state.waiters.remove(at: position)
