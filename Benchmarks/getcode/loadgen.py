@@ -48,19 +48,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def context_switches(pid: int) -> int:
-    """Voluntary + involuntary context switches of every thread of the process: each is a thread that went to sleep
-    or was taken off a core, so per request it counts the hand-offs the CPU figure pays for, and less noisily."""
-    total = 0
+def context_switches(pid: int) -> dict:
+    """Voluntary + involuntary context switches of the process's threads, summed by thread name: each is a thread that
+    went to sleep or was taken off a core, so per request they count the hand-offs the CPU figure pays for, and say
+    which threads make them (the event loops, the bus's poll thread, ZeroMQ's I/O thread, the task pool)."""
+    totals = {}
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
+            with open(f"/proc/{pid}/task/{task}/comm") as comm:
+                name = comm.read().strip()
             with open(f"/proc/{pid}/task/{task}/status") as status:
-                for line in status:
-                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                        total += int(line.split()[1])
+                count = sum(
+                    int(line.split()[1])
+                    for line in status
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"))
+                )
         except FileNotFoundError:  # a thread that ended meanwhile
             continue
-    return total
+        totals[name] = totals.get(name, 0) + count
+    return totals
 
 
 class Totals:
@@ -154,7 +160,17 @@ async def run(args):
         "cpu_us_per_request": {name: round((after[name] - before[name]) * 1e6 / max(1, count), 1) for name in pids},
         "loadgen_cpu_us_per_request": round(mine * 1e6 / max(1, count), 1),
         "context_switches_per_request": {
-            name: round((switches_after[name] - switches_before[name]) / max(1, count), 2) for name in pids
+            name: round((sum(switches_after[name].values()) - sum(switches_before[name].values())) / max(1, count), 2)
+            for name in pids
+        },
+        "context_switches_by_thread": {
+            name: {
+                thread: round((switches_after[name][thread] - switches_before[name].get(thread, 0)) / max(1, count), 2)
+                for thread in sorted(switches_after[name])
+                if switches_after[name][thread] != switches_before[name].get(thread, 0)
+            }
+            for name in pids
+            if name != "sim"
         },
     }
     if totals.last_error:
