@@ -48,6 +48,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def context_switches(pid: int) -> dict:
+    """Voluntary + involuntary context switches of the process's threads, summed by thread name: each is a thread that
+    went to sleep or was taken off a core, so per request they count the hand-offs the CPU figure pays for, and say
+    which threads make them (the event loops, the bus's poll thread, ZeroMQ's I/O thread, the task pool)."""
+    totals = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/comm") as comm:
+                name = comm.read().strip()
+            with open(f"/proc/{pid}/task/{task}/status") as status:
+                count = sum(
+                    int(line.split()[1])
+                    for line in status
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"))
+                )
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
+        totals[name] = totals.get(name, 0) + count
+    return totals
+
+
 class Totals:
     def __init__(self):
         self.latencies = []
@@ -116,12 +137,14 @@ async def run(args):
     await asyncio.sleep(args.warmup)
     measuring[0] = True
     before = {name: cpu_seconds(int(pid)) for name, pid in pids.items()}
+    switches_before = {name: context_switches(int(pid)) for name, pid in pids.items()}
     mine_before = time.process_time()
     measured_from = time.monotonic()
     await asyncio.sleep(args.seconds)
     measuring[0] = False
     measured = time.monotonic() - measured_from
     after = {name: cpu_seconds(int(pid)) for name, pid in pids.items()}
+    switches_after = {name: context_switches(int(pid)) for name, pid in pids.items()}
     mine = time.process_time() - mine_before
     await asyncio.gather(*tasks)
     count = totals.verified
@@ -136,6 +159,19 @@ async def run(args):
         "errors": totals.errors,
         "cpu_us_per_request": {name: round((after[name] - before[name]) * 1e6 / max(1, count), 1) for name in pids},
         "loadgen_cpu_us_per_request": round(mine * 1e6 / max(1, count), 1),
+        "context_switches_per_request": {
+            name: round((sum(switches_after[name].values()) - sum(switches_before[name].values())) / max(1, count), 2)
+            for name in pids
+        },
+        "context_switches_by_thread": {
+            name: {
+                thread: round((switches_after[name][thread] - switches_before[name].get(thread, 0)) / max(1, count), 2)
+                for thread in sorted(switches_after[name])
+                if switches_after[name][thread] != switches_before[name].get(thread, 0)
+            }
+            for name in pids
+            if name != "sim"
+        },
     }
     if totals.last_error:
         result["last_error"] = totals.last_error

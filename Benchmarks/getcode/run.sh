@@ -2,7 +2,7 @@
 # /getCode under an independent simulator and load generator (see README.md beside this file).
 # Usage: Benchmarks/getcode/run.sh [BIN_DIR]   (default .build/release); env: POOL (32), CLIENTS (32), SECONDS_PER_RUN (10),
 # LATENCY_MS (20), KEY_BITS (1024), VENV (~/.cache/switchboard-getcode-venv), PERF_DIR (perf record both servers
-# into it). Prints one JSON line.
+# into it), PERF_FREQ (samples per second, 499). Prints one JSON line.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:-.build/release}" && pwd)
@@ -36,8 +36,8 @@ for _ in $(seq 100); do
 done
 if [ -n "${PERF_DIR:-}" ]; then  # profile both servers over the measured window (after the 2 s warm-up)
   mkdir -p "$PERF_DIR"
-  (sleep 2; perf record -q -F 499 -e cpu-clock -g -p "$edge_pid" -o "$PERF_DIR/edge.data" -- sleep 8) >/dev/null 2>&1 &
-  (sleep 2; perf record -q -F 499 -e cpu-clock -g -p "$signer_pid" -o "$PERF_DIR/signer.data" -- sleep 8) >/dev/null 2>&1 &
+  (sleep 2; perf record -q -F "${PERF_FREQ:-499}" -e cpu-clock -g -p "$edge_pid" -o "$PERF_DIR/edge.data" -- sleep 8) >/dev/null 2>&1 &
+  (sleep 2; perf record -q -F "${PERF_FREQ:-499}" -e cpu-clock -g -p "$signer_pid" -o "$PERF_DIR/signer.data" -- sleep 8) >/dev/null 2>&1 &
 fi
 "$py" "$here/loadgen.py" --url "http://127.0.0.1:$http_port" --public-key-url "http://127.0.0.1:$sim_port/public.pem" \
   --clients "${CLIENTS:-32}" --seconds "${SECONDS_PER_RUN:-10}" \

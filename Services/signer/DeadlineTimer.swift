@@ -7,6 +7,11 @@ import Synchronization
 /// The pool used a task group with a second child sleeping until the deadline; that is two tasks and a `Task.sleep`
 /// per request, and a cancelled sleep stays in the timer queue until its 30 s pass (tens of thousands of dead timers
 /// at load). An event-loop scheduled task is one heap entry, removed when the request is done.
+///
+/// Scheduled and cancelled from the waiting task's thread, it wakes the loop twice, so the pool no longer runs every
+/// request under one: the wait for the e-port reply has its deadline armed on the connection's own loop
+/// (`UpstreamConnection.call`), and this guards only the waits that may block before it, for a slot or a handshake
+/// (`UpstreamDeadline.wait`).
 final class DeadlineTimer: Sendable {
     /// The task to cancel. `@unchecked`: it is only cancelled under the lock, and cleared (under the lock) before the
     /// task leaves `run`, so it is never used after the task is gone.

@@ -20,12 +20,19 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
         case closed(UpstreamError)
     }
 
-    /// A request waiting for its reply: the method it called (a reply naming another is not its), and its block
-    /// transfer while the client is still asking for blocks.
+    /// A request waiting for its reply: the method it called (a reply naming another is not its), its block transfer
+    /// while the client is still asking for blocks, and its deadline once armed on the event loop.
     private struct Pending {
         let reply: OneShot<EPortReply>
         let method: String
         var transfer: EPortBlocks.Transfer?
+        var timer: Scheduled<Void>?
+
+        /// Disarms the deadline and hands the caller its outcome (the first one wins, see `OneShot`).
+        func finish(_ result: Result<EPortReply, UpstreamError>) {
+            timer?.cancel()
+            reply.complete(result)
+        }
     }
 
     private struct State {
@@ -97,10 +104,15 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
         try result.get()
     }
 
-    /// Sends one request frame (block 0 of it, in block mode, when it is too long for one) and waits for its reply.
-    /// Cancellation (the deadline) abandons the request: in serial mode the connection is closed so its late reply dies
-    /// with it; in multiplex mode the late reply is dropped by `_id`.
-    func call(id: Int, method: String, frame: String) async throws(UpstreamError) -> EPortReply {
+    /// Sends one request frame (block 0 of it, in block mode, when it is too long for one) and waits for its reply until
+    /// `deadline`, then fails with `.timeout(timeout)`.
+    ///
+    /// The deadline is armed on the channel's event loop in the same hop as the write, and the reply, read on that loop,
+    /// disarms it there: the timer costs the loop no wake-up of its own (an event-loop task scheduled and cancelled from
+    /// the caller's thread cost two per request, `DeadlineTimer`). The deadline or a cancelled wait abandons the request:
+    /// in serial mode the connection is closed so its late reply dies with it; in multiplex mode the late reply is
+    /// dropped by `_id`.
+    func call(id: Int, method: String, frame: String, deadline: NIODeadline, timeout: Duration) async throws(UpstreamError) -> EPortReply {
         let reply = OneShot<EPortReply>()
         let transfer = blockFrames ? EPortBlocks.transfer(for: frame) : nil
         let channel: any Channel = try state.withLock { (state) throws(UpstreamError) -> any Channel in
@@ -113,16 +125,36 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
             case .connecting: throw .closed("连接尚未完成握手")
             }
         }
-        send(transfer.flatMap { $0.frame(0) } ?? frame, on: channel)
-        let result = await reply.wait { [self] in
-            let abandoned = state.withLock { state in self.remove(id, from: &state) }
-            guard let abandoned else { return }
-            abandoned.reply.complete(.failure(.closed("请求已放弃")))
-            if !multiplex {
-                close(.closed("请求超时后丢弃此连接，迟到的响应不会交给后续请求"))
+        let first = transfer.flatMap { $0.frame(0) } ?? frame
+        let loop = channel.eventLoop
+        loop.execute { [self] in
+            // On the loop: scheduling here wakes nothing, and the reply that disarms the timer is read here too.
+            let timer = loop.scheduleTask(deadline: deadline) { [self] in abandon(id, because: .timeout(timeout)) }
+            let waiting = state.withLock { state in
+                guard state.pending[id] != nil else { return false }
+                state.pending[id]?.timer = timer
+                return true
             }
+            // Abandoned (or the connection closed) before the loop got here: nothing to send, nothing to time.
+            guard waiting else {
+                timer.cancel()
+                return
+            }
+            send(first, on: channel)
         }
+        let result = await reply.wait { [self] in abandon(id, because: .closed("请求已放弃")) }
         return try result.get()
+    }
+
+    /// Gives up on request `id` (its deadline passed, or its caller's task was cancelled). In serial mode the connection
+    /// goes with it, so the reply the client may still send can never reach the next caller.
+    private func abandon(_ id: Int, because error: UpstreamError) {
+        let abandoned = state.withLock { state in self.remove(id, from: &state) }
+        guard let abandoned else { return }
+        abandoned.finish(.failure(error))
+        if !multiplex {
+            close(.closed("请求超时后丢弃此连接，迟到的响应不会交给后续请求"))
+        }
     }
 
     private func send(_ frame: String, on channel: any Channel) {
@@ -142,7 +174,7 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
 
     /// Closes the connection and fails everything waiting on it with `error`.
     func close(_ error: UpstreamError) {
-        let (openWaiters, pending, channel): ([OneShot<Void>], [OneShot<EPortReply>], (any Channel)?) = state.withLock { state in
+        let (openWaiters, pending, channel): ([OneShot<Void>], [Pending], (any Channel)?) = state.withLock { state in
             if case .closed = state.phase { return ([], [], nil) }
             state.phase = .closed(error)
             defer {
@@ -150,10 +182,10 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
                 state.pending = [:]
                 state.transfers = [:]
             }
-            return (Array(state.openWaiters.values), state.pending.values.map(\.reply), state.channel)
+            return (Array(state.openWaiters.values), Array(state.pending.values), state.channel)
         }
         for waiter in openWaiters { waiter.complete(.failure(error)) }
-        for waiter in pending { waiter.complete(.failure(error)) }
+        for request in pending { request.finish(.failure(error)) }
         channel?.close(promise: nil)
     }
 
@@ -233,7 +265,7 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
                     guard let key = state.pending.keys.first else { return nil }
                     return remove(key, from: &state)
                 }
-                target?.reply.complete(.failure(.malformed("非 JSON 响应: \(EPortFrames.excerpt(text))")))
+                target?.finish(.failure(.malformed("非 JSON 响应: \(EPortFrames.excerpt(text))")))
             }
             return
         case .nextBlock(let next):
@@ -254,7 +286,7 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
             }
             let target = state.withLock { state in remove(echoed, from: &state) }
             if let target {
-                target.reply.complete(.success(reply))
+                target.finish(.success(reply))
             } else {
                 logger.debug("dropping a reply for _id \(echoed): its caller is gone")
             }
@@ -267,7 +299,7 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
             return remove(key, from: &state)
         }
         if let target {
-            target.reply.complete(.success(reply))
+            target.finish(.success(reply))
         } else {
             logger.warning(
                 "dropping a reply nobody waits for (_id \(reply.id.map(String.init) ?? "none"), \(reply.method ?? "no _method")) on connection \(number)"
@@ -280,7 +312,7 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
     private func sendBlock(_ next: EPortBlocks.NextBlock) {
         enum Step {
             case send(String, any Channel)
-            case fail(OneShot<EPortReply>, UpstreamError)
+            case fail(Pending, UpstreamError)
             case none
         }
         let step: Step = state.withLock { state in
@@ -294,12 +326,12 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
             guard case .open(let channel) = state.phase else { return .none }
             if next.retry { transfer.retries += 1 }
             guard transfer.retries <= transfer.retryLimit else {
-                return .fail(remove(id, from: &state)?.reply ?? pending.reply, .rejected(["数据接收错误: 分块重传超过 \(transfer.retryLimit) 次"]))
+                return .fail(remove(id, from: &state) ?? pending, .rejected(["数据接收错误: 分块重传超过 \(transfer.retryLimit) 次"]))
             }
             guard let number = next.next, let frame = transfer.frame(number) else {
                 let asked = next.next.map(String.init) ?? "none"
                 return .fail(
-                    remove(id, from: &state)?.reply ?? pending.reply, .malformed("_nextBlock 请求了不存在的分块 \(asked)（共 \(transfer.blocks.count) 块）"))
+                    remove(id, from: &state) ?? pending, .malformed("_nextBlock 请求了不存在的分块 \(asked)（共 \(transfer.blocks.count) 块）"))
             }
             pending.transfer = transfer
             state.pending[id] = pending
@@ -307,8 +339,8 @@ final class UpstreamConnection: UpstreamFrameHandler.Sink {
         }
         switch step {
         case .send(let frame, let channel): send(frame, on: channel)
-        case .fail(let reply, let error):
-            reply.complete(.failure(error))
+        case .fail(let request, let error):
+            request.finish(.failure(error))
             // The client may still answer the abandoned request: in serial mode that answer must die with the connection.
             if !multiplex { close(.closed("分块传输失败后丢弃此连接")) }
         case .none:

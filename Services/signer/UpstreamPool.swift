@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 
 /// The signer's side of the e-port client: a pool of connections, a bounded queue for a free one, a deadline per request
@@ -72,14 +73,12 @@ final class UpstreamPool: Sendable {
 
     private var capacity: Int { settings.multiplex ? settings.multiplexInFlight : 1 }
 
-    /// Runs one operation within `timeout` (never longer than the configured request timeout). A timeout leaves the
-    /// calling task cancelled (see `DeadlineTimer`): call it from a task of its own.
+    /// Runs one operation within `timeout` (never longer than the configured request timeout). A timeout while waiting
+    /// for a slot or a handshake leaves the calling task cancelled (see `DeadlineTimer`): call it from a task of its own.
     func perform(_ operation: Operation, timeout: Duration? = nil) async throws(UpstreamError) -> EPortReply {
-        let limit = min(timeout ?? settings.timeout, settings.timeout)
+        let deadline = UpstreamDeadline(min(timeout ?? settings.timeout, settings.timeout))
         do {
-            return try await DeadlineTimer.run(limit) { () async throws(UpstreamError) -> EPortReply in
-                try await self.attempt(operation)
-            }
+            return try await attempt(operation, deadline: deadline)
         } catch {
             if case .timeout = error { record(error) }
             throw error
@@ -87,18 +86,19 @@ final class UpstreamPool: Sendable {
     }
 
     /// The request with its single retry: a connection error gets one more try on a fresh connection; nothing else does.
-    private func attempt(_ operation: Operation) async throws(UpstreamError) -> EPortReply {
+    private func attempt(_ operation: Operation, deadline: UpstreamDeadline) async throws(UpstreamError) -> EPortReply {
         var retried = false
         while true {
-            let slot = try await acquire()
+            let slot = try await acquire(deadline: deadline)
             do {
-                let reply = try await call(operation, on: slot)
+                let reply = try await call(operation, on: slot, deadline: deadline)
                 release(slot)
                 recordSuccess()
                 return reply
             } catch {
                 release(slot)
-                if Task.isCancelled { throw error }
+                if case .timeout = error { throw error }
+                if Task.isCancelled { throw deadline.hasPassed ? .timeout(deadline.limit) : error }
                 record(error)
                 guard error.isRetryable, !retried else { throw error }
                 retried = true
@@ -107,15 +107,18 @@ final class UpstreamPool: Sendable {
         }
     }
 
-    private func call(_ operation: Operation, on slot: Int) async throws(UpstreamError) -> EPortReply {
+    private func call(_ operation: Operation, on slot: Int, deadline: UpstreamDeadline) async throws(UpstreamError) -> EPortReply {
         let connection = connection(for: slot)
-        try await connection.waitUntilOpen()
+        if !connection.isOpen {
+            try await deadline.wait { () async throws(UpstreamError) in try await connection.waitUntilOpen() }
+        }
         // 1…Int32.max, then round again: the Java client reads `_id` into an `Integer`, and 0 is the `open` frame's.
         let id = state.withLock { state in
             state.nextRequestID = state.nextRequestID >= Int(Int32.max) ? 1 : state.nextRequestID + 1
             return state.nextRequestID
         }
-        return try await connection.call(id: id, method: operation.method, frame: operation.frame(id: id))
+        return try await connection.call(
+            id: id, method: operation.method, frame: operation.frame(id: id), deadline: deadline.instant, timeout: deadline.limit)
     }
 
     /// The slot's live connection, or a new one when it has none or its last one closed.
@@ -137,12 +140,17 @@ final class UpstreamPool: Sendable {
 
     // MARK: Slots and the wait queue
 
-    /// A slot with room for one more request: at once when one is free, else after waiting in the FIFO queue.
-    private func acquire() async throws(UpstreamError) -> Int {
-        let grant = OneShot<Int>()
+    /// A slot with room for one more request: at once when one is free, else after waiting in the FIFO queue (until
+    /// the deadline).
+    private func acquire(deadline: UpstreamDeadline) async throws(UpstreamError) -> Int {
+        /// A free slot, or a place in the queue (the only case that needs a `OneShot`).
+        enum Take {
+            case slot(Int)
+            case queued(id: Int, grant: OneShot<Int>)
+        }
         let capacity = capacity
         let queueLimit = settings.queueLimit
-        let waiterID: Int? = try state.withLock { (state) throws(UpstreamError) -> Int? in
+        let take: Take = try state.withLock { (state) throws(UpstreamError) -> Take in
             var best: (index: Int, score: (Int, Int))?
             for (index, slot) in state.slots.enumerated() where slot.inFlight < capacity {
                 let score = (slot.connection?.isOpen == true ? 0 : 1, slot.inFlight)
@@ -152,26 +160,33 @@ final class UpstreamPool: Sendable {
             }
             if let best {
                 state.slots[best.index].inFlight += 1
-                grant.complete(.success(best.index))
-                return nil
+                return .slot(best.index)
             }
             guard state.waiters.count < queueLimit else { throw .busy(queueLimit) }
             state.nextWaiter += 1
+            let grant = OneShot<Int>()
             state.waiters.append(Waiter(id: state.nextWaiter, grant: grant))
-            return state.nextWaiter
+            return .queued(id: state.nextWaiter, grant: grant)
         }
-        let timeout = settings.timeout
-        if waiterID == nil, let granted = grant.result { return try granted.get() }
-        let result = await grant.wait { [self] in
-            guard let waiterID else { return }
-            let removed = state.withLock { state in
-                guard let position = state.waiters.firstIndex(where: { $0.id == waiterID }) else { return false }
-                state.waiters.remove(at: position)
-                return true
+        let waiterID: Int
+        let grant: OneShot<Int>
+        switch take {
+        case .slot(let slot): return slot
+        case .queued(let id, let queued): (waiterID, grant) = (id, queued)
+        }
+        let timeout = deadline.limit
+        let slot = try await deadline.wait { () async throws(UpstreamError) -> Int in
+            let result = await grant.wait { [self] in
+                let removed = state.withLock { state in
+                    guard let position = state.waiters.firstIndex(where: { $0.id == waiterID }) else { return false }
+                    state.waiters.remove(at: position)
+                    return true
+                }
+                if removed { grant.complete(.failure(.timeout(timeout))) }
             }
-            if removed { grant.complete(.failure(.timeout(timeout))) }
+            return try result.get()
         }
-        let slot = try result.get()
+        // Granted as the deadline passed: the slot goes to the next waiter, the caller gets its timeout.
         if Task.isCancelled {
             release(slot)
             throw .timeout(timeout)
@@ -241,5 +256,33 @@ final class UpstreamPool: Sendable {
     func closeAll() {
         let connections = state.withLock { state in state.slots.compactMap(\.connection) }
         for connection in connections { connection.close(.closed("signer 正在停止")) }
+    }
+}
+
+/// A request's time limit: `limit` from when the pool took it, as the instant its e-port wait is armed for on the event
+/// loop (`UpstreamConnection.call`), and as the time left for the waits before it that may block.
+struct UpstreamDeadline: Sendable {
+    let limit: Duration
+    let instant: NIODeadline
+
+    init(_ limit: Duration, now: NIODeadline = .now()) {
+        self.limit = limit
+        instant = now + TimeAmount(limit)
+    }
+
+    var hasPassed: Bool { NIODeadline.now() >= instant }
+
+    /// Runs a wait that may block (a queue for a slot, a handshake) under the time left (`DeadlineTimer`: the task is
+    /// cancelled when it runs out); any failure once the deadline has passed is `.timeout(limit)`, the whole limit, as the
+    /// caller sees it.
+    func wait<Value>(_ body: () async throws(UpstreamError) -> Value) async throws(UpstreamError) -> Value {
+        let left = instant - NIODeadline.now()
+        guard left > .zero else { throw .timeout(limit) }
+        do {
+            return try await DeadlineTimer.run(Duration(left)) { () async throws(UpstreamError) -> Value in try await body() }
+        } catch {
+            if case .timeout = error { throw .timeout(limit) }
+            throw hasPassed ? .timeout(limit) : error
+        }
     }
 }

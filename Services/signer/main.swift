@@ -36,15 +36,15 @@ let routes = HTTPRoutes { routes in
     routes.on("POST", "/api/sign") { call in try await sign.handle(call) }
 }
 // Like `host.serveHTTP(routes)`, but handing the edge's deadline to the handlers (see `RequestDeadline`), with the
-// frame read and the reply written by `HTTPForwardWire`.
+// frame read and the reply written by `HTTPForwardFrame` (one scan, one write, as every service).
 host.rpc.registerRaw(HTTPForward.name) { frame, context in
     let request: ForwardedRequest
-    switch HTTPForwardWire.request(frame) {
+    switch HTTPForwardFrame.request(frame, id: context.requestID) {
     case .success(let decoded): request = decoded
-    case .failure(let refusal): return refusal.reply(id: context.requestID)
+    case .failure(let refusal): return refusal.reply
     }
     let response = await RequestDeadline.$current.withValue(context.deadline) { await routes.respond(to: request) }
-    return HTTPForwardWire.reply(id: context.requestID, response)
+    return HTTPForwardFrame.reply(id: context.requestID, response)
 }
 
 var services: [any Service] = []
