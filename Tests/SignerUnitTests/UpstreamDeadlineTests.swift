@@ -11,8 +11,9 @@ struct UpstreamDeadlineTests {
     }
 
     @Test func aWaitPastTheTimeLeftFailsWithTheWholeLimit() async {
-        // Started 400 ms ago with a 500 ms limit: the wait gets the 100 ms left, and the error names the 500 ms.
-        let deadline = UpstreamDeadline(.milliseconds(500), now: .now() - .milliseconds(400))
+        // Started 9.9 s ago with a 10 s limit: the wait gets the 100 ms left, and the error names the 10 s. The upper
+        // bound is far from both, so a loaded machine cannot fail it: a wait given the whole limit would take 10 s.
+        let deadline = UpstreamDeadline(.seconds(10), now: .now() - .milliseconds(9_900))
         let start = ContinuousClock.now
         let outcome = await Task { () -> UpstreamError? in
             do throws(UpstreamError) {
@@ -23,8 +24,8 @@ struct UpstreamDeadlineTests {
             }
         }.value
         let elapsed = start.duration(to: .now)
-        #expect(outcome == .timeout(.milliseconds(500)))
-        #expect(elapsed >= .milliseconds(90) && elapsed < .milliseconds(400), "\(elapsed)")
+        #expect(outcome == .timeout(.seconds(10)))
+        #expect(elapsed >= .milliseconds(90) && elapsed < .seconds(5), "\(elapsed)")
         #expect(deadline.hasPassed)
     }
 
