@@ -16,11 +16,9 @@ public final class RPCClient: Sendable {
     private let loop: PollLoop<ClientCommand>
     private let nextID = Atomic<UInt64>(1)
     private let connectedState = SharedFlag()
-    private let timers: MethodTimers
 
     public init(service: String, endpoint: String, logger: Logger = Logger(label: "bus.rpc")) throws(BusError) {
         self.service = service
-        timers = MethodTimers(label: "switchboard_rpc_client_duration_seconds", target: service)
         self.endpoint = endpoint
         self.loop = PollLoop(name: "rpc-\(service)")
         let driver = try RPCClientDriver(service: service, endpoint: endpoint, connected: connectedState, logger: logger)
@@ -114,7 +112,8 @@ public final class RPCClient: Sendable {
             result = .failure(.serviceUnavailable(service))
         }
         let elapsed = Int64((ContinuousClock.now - (deadline - timeout)).seconds * 1e9)
-        timers.timer(method).recordNanoseconds(elapsed)
+        Metrics.Timer(label: "switchboard_rpc_client_duration_seconds", dimensions: [("target", service), ("method", method)]).recordNanoseconds(
+            elapsed)
         if case .failure(let error) = result {
             Counter(label: "switchboard_rpc_client_failures_total", dimensions: [("target", service), ("code", error.code)]).increment()
         }

@@ -24,7 +24,6 @@ public final class RPCServer: Sendable {
     public let endpoint: String
     private let loop: PollLoop<ServerCommand>
     private let handlers = Mutex<[String: RawHandler]>([:])
-    private let timers = MethodTimers(label: "switchboard_rpc_server_duration_seconds")
     private let incoming: AsyncStream<IncomingRequest>
     private let logger: Logger
 
@@ -108,7 +107,8 @@ public final class RPCServer: Sendable {
         if let handler = handlers.withLock({ $0[method] }) {
             let start = ContinuousClock.now
             reply = await handler(request.payload, context)
-            timers.timer(method).recordNanoseconds(Int64((ContinuousClock.now - start).seconds * 1e9))
+            Metrics.Timer(label: "switchboard_rpc_server_duration_seconds", dimensions: [("method", method)])
+                .recordNanoseconds(Int64((ContinuousClock.now - start).seconds * 1e9))
         } else {
             let error = RPCError(code: RPCError.unknownMethodCode, message: "unknown method \(method)")
             reply = Self.encode(RPCResponseEnvelope<NoParams>(id: id, error: error))
