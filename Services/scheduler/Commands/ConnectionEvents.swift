@@ -7,8 +7,10 @@ import SwitchboardProtocol
 
 /// `scheduler.connection`: what happens to a connection outside its frames. `connected` records its session
 /// (`session:{sid}`) and, with `SWITCHBOARD_ALARMS_TO_ALL` on, puts a `/ws` connection on the alarm topics — the
-/// VoltageEMS dashboard never sends `subscribe_alarms`, its old gateway sent every alarm to every socket; `disconnected` takes it out of its rooms (the others get `member_left`) and deletes the session;
-/// `room_acl` (auth's notice) takes it out of a room whose ACL no longer admits it, with `room_left` `removed: true`.
+/// VoltageEMS dashboard never sends `subscribe_alarms`, its old gateway sent every alarm to every socket;
+/// `disconnected` takes it out of its rooms (the others get `member_left`) and deletes the session; `room_acl` (auth's
+/// notice) takes it out of a room whose ACL no longer admits it, with `room_left` `removed: true`. Opens and closes
+/// usually arrive batched (`scheduler.connections`), their session records written in one pipeline.
 struct ConnectionEvents: Sendable {
     let rooms: RoomService
     let sessions: SessionStore

@@ -6,7 +6,8 @@ import SwitchboardProtocol
 
 /// The edge's periodic duties: exchange connection counts with auth (every `countInterval`: this edge's counts out, so
 /// they expire if the edge dies; the other edges' counts in, for local admission), sync the message buckets (every
-/// `rateInterval`), re-load its copy of the policy, unsubscribe topics that have had no member for a while, send the protocol's `heartbeat` frame to every client, and report
+/// `rateInterval`), re-load its copy of the policy, unsubscribe topics that have had no member for a while
+/// (`TopicMembers.releaseIdle`), send the protocol's `heartbeat` frame to every client, and report
 /// its status to the scheduler for `/websocket/status`.
 ///
 /// The two syncs run in loops of their own, so a slow call to auth or the scheduler never delays them.
